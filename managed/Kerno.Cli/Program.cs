@@ -1,0 +1,16 @@
+using System.CommandLine;
+using Kerno.Cli.Commands;
+
+namespace Kerno.Cli;
+
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var root = new RootCommand("kerno: an ONNX inference engine for .NET with hand-written native kernels.")
+        {
+            InfoCommand.Create(),
+        };
+        return root.Parse(args).Invoke();
+    }
+}
