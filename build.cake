@@ -1,0 +1,127 @@
+// Kerno's build: native library (CMake), managed code (dotnet), tests on x86-64 and AArch64 (qemu), packages.
+// Run through ./build.sh, which installs missing prerequisites and restores the pinned Cake tool.
+using System.Xml.Linq;
+
+var target = Argument("target", "Default");
+var configuration = Argument("configuration", "Release");
+
+var root = MakeAbsolute(Directory("."));
+var hostRid = "linux-x64";
+var hostBuild = root.Combine($"build/{hostRid}");
+var armBuild = root.Combine("build/linux-arm64");
+var results = root.Combine("artifacts/test-results");
+var failures = new List<string>();
+
+void Run(string tool, string args, DirectoryPath? workDir = null)
+{
+    Information($"> {tool} {args}");
+    int code = StartProcess(tool, new ProcessSettings { Arguments = args, WorkingDirectory = workDir ?? root });
+    if (code != 0)
+        throw new Exception($"{tool} {args} exited with code {code}");
+}
+
+void ConfigureAndBuild(DirectoryPath buildDir, string extra = "")
+{
+    if (!FileExists(buildDir.CombineWithFilePath("CMakeCache.txt")))
+        Run("cmake", $"-S \"{root}\" -B \"{buildDir}\" -DCMAKE_BUILD_TYPE=Release {extra}");
+    Run("cmake", $"--build \"{buildDir}\" --parallel");
+}
+
+// A test step that fails records the failure and lets the other steps run; the Test task reports all at the end.
+void TestStep(string name, Action action)
+{
+    try { action(); }
+    catch (Exception e) { failures.Add($"{name}: {e.Message}"); Error($"{name} failed: {e.Message}"); }
+}
+
+Task("Native")
+    .Description("Build libkerno and its C tests for this machine (CMake, Release).")
+    .Does(() => ConfigureAndBuild(hostBuild));
+
+Task("NativeArm64")
+    .Description("Cross-build libkerno and its C tests for linux-arm64 (aarch64-linux-gnu-gcc).")
+    .Does(() => ConfigureAndBuild(armBuild, $"-DCMAKE_TOOLCHAIN_FILE=\"{root}/cmake/toolchains/aarch64-linux-gnu.cmake\""));
+
+Task("Build")
+    .Description("Build the native library and every .NET project.")
+    .IsDependentOn("Native")
+    .Does(() => Run("dotnet", $"build Kerno.slnx -c {configuration} --nologo -v quiet"));
+
+Task("TestNative")
+    .Description("Run the native C tests (CTest) on this machine.")
+    .IsDependentOn("Native")
+    .Does(() => TestStep("native tests", () =>
+    {
+        EnsureDirectoryExists(results);
+        Run("ctest", $"--test-dir \"{hostBuild}\" --output-on-failure --output-junit \"{results}/native-{hostRid}.xml\"");
+    }));
+
+Task("TestArm64")
+    .Description("Cross-build for linux-arm64 and run the native C tests under qemu-aarch64.")
+    .IsDependentOn("NativeArm64")
+    .Does(() => TestStep("native tests (arm64, qemu)", () =>
+    {
+        EnsureDirectoryExists(results);
+        Run("ctest", $"--test-dir \"{armBuild}\" --output-on-failure --output-junit \"{results}/native-linux-arm64.xml\"");
+    }));
+
+Task("TestManaged")
+    .Description("Run the NUnit tests.")
+    .IsDependentOn("Build")
+    .Does(() => TestStep("managed tests", () =>
+    {
+        EnsureDirectoryExists(results);
+        Run("dotnet", $"test Kerno.slnx -c {configuration} --no-build --nologo " +
+                      $"--logger \"trx;LogFilePrefix=managed\" --results-directory \"{results}\"");
+    }));
+
+Task("CleanTestResults").Does(() => CleanDirectory(results));
+
+Task("Test")
+    .Description("Every test: native (x86-64 and AArch64 under qemu) and managed; prints 'N passed, N failed, N skipped'.")
+    .IsDependentOn("CleanTestResults")
+    .IsDependentOn("TestNative")
+    .IsDependentOn("TestArm64")
+    .IsDependentOn("TestManaged")
+    .Does(() =>
+    {
+        int passed = 0, failed = 0, skipped = 0;
+        foreach (var file in GetFiles($"{results}/*.xml"))        // CTest JUnit
+        {
+            foreach (var tc in XDocument.Load(file.FullPath).Descendants("testcase"))
+            {
+                string status = (string?)tc.Attribute("status") ?? "run";
+                if (tc.Element("failure") != null || tc.Element("error") != null || status == "fail") failed++;
+                else if (tc.Element("skipped") != null || status is "notrun" or "disabled") skipped++;
+                else passed++;
+            }
+        }
+        foreach (var file in GetFiles($"{results}/*.trx"))        // dotnet test
+        {
+            var counters = XDocument.Load(file.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+            int Get(string name) => int.Parse((string?)counters.Attribute(name) ?? "0");
+            passed += Get("passed");
+            failed += Get("failed") + Get("error") + Get("timeout") + Get("aborted");
+            skipped += Get("notExecuted") + Get("inconclusive");
+        }
+        foreach (var f in failures) Error(f);
+        // A step that failed before producing results (a build error) still counts as a failure.
+        if (failures.Count > 0 && failed == 0) failed = failures.Count;
+        Console.WriteLine($"{passed} passed, {failed} failed, {skipped} skipped");
+        if (failed > 0) throw new Exception("tests failed");
+    });
+
+Task("Pack")
+    .Description("Pack the Kerno library (linux-x64 and linux-arm64 native assets) and the kerno tool into artifacts/.")
+    .IsDependentOn("Native")
+    .IsDependentOn("NativeArm64")
+    .Does(() => Run("dotnet", $"pack Kerno.slnx -c {configuration} --nologo -o \"{root}/artifacts\""));
+
+Task("Run")
+    .Description("The main job: build, then show what Kerno detects on this machine (kerno info).")
+    .IsDependentOn("Build")
+    .Does(() => Run("dotnet", $"artifacts/bin/Kerno.Cli/{configuration.ToLowerInvariant()}/Kerno.Cli.dll info"));
+
+Task("Default").IsDependentOn("Build");
+
+RunTarget(target);
