@@ -75,13 +75,26 @@ Task("TestManaged")
                       $"--logger \"trx;LogFilePrefix=managed\" --results-directory \"{results}\"");
     }));
 
+Task("TestSanitize")
+    .Description("Build libkerno with AddressSanitizer + UndefinedBehaviorSanitizer and run the native C tests under it.")
+    .Does(() => TestStep("native tests (ASan+UBSan)", () =>
+    {
+        var dir = root.Combine("build/sanitize");
+        if (!FileExists(dir.CombineWithFilePath("CMakeCache.txt")))
+            Run("cmake", $"-S \"{root}\" -B \"{dir}\" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKERNO_SANITIZE=address,undefined");
+        Run("cmake", $"--build \"{dir}\" --parallel");
+        EnsureDirectoryExists(results);
+        Run("ctest", $"--test-dir \"{dir}\" --output-on-failure --output-junit \"{results}/native-sanitize.xml\"");
+    }));
+
 Task("CleanTestResults").Does(() => CleanDirectory(results));
 
 Task("Test")
-    .Description("Every test: native (x86-64 and AArch64 under qemu) and managed; prints 'N passed, N failed, N skipped'.")
+    .Description("Every test: native (x86-64 incl. valgrind, ASan+UBSan, AArch64 under qemu) and managed; prints 'N passed, N failed, N skipped'.")
     .IsDependentOn("CleanTestResults")
     .IsDependentOn("TestNative")
     .IsDependentOn("TestArm64")
+    .IsDependentOn("TestSanitize")
     .IsDependentOn("TestManaged")
     .Does(() =>
     {
