@@ -88,9 +88,9 @@ internal static class Attention
             double[] mv = mt.DataType == DataType.Bool
                 ? ((Tensor<bool>)mt).Span.ToArray().Select(b => b ? 0.0 : double.NegativeInfinity).ToArray()
                 : mt.ToDoubleArray();
-            for (int row = 0; row < B * Hq * Sq; ++row)
+            for (int r = 0; r < B * Hq * Sq; ++r)
                 for (int j = 0; j < T; ++j)
-                    bias[row * T + j] = j < mlast ? mv[map[row * mlast + j]] : double.NegativeInfinity;
+                    bias[r * T + j] = j < mlast ? mv[map[r * mlast + j]] : double.NegativeInfinity;
         }
         for (int b = 0; b < B; ++b)
         {
