@@ -36,6 +36,33 @@ internal static class Conv
         return NNUtil.FromDoubles(DataType.Int32, r.Data, r.Shape);
     }
 
+    [OnnxOp("QLinearConv")]
+    private static Tensor QLinearConv(OpContext ctx)
+    {
+        Tensor x = ctx.Input(0), w = ctx.Input(3), yz = ctx.Input(7);
+        double[] xd = Quantize.DequantizeRaw(x), wd = Quantize.DequantizeRaw(w);
+        int[] ws = NNUtil.ShapeOf(w);
+        double[] xz = Quantize.DequantizeRaw(ctx.Input(2));
+        if (xz.Length != 1)
+            throw ctx.Fail("x_zero_point must be a scalar");
+        for (int i = 0; i < xd.Length; ++i)
+            xd[i] -= xz[0];
+        SubtractPerChannel(ctx, wd, ws, Quantize.DequantizeRaw(ctx.Input(5)));
+        double[]? bias = ctx.OptionalInput(8)?.ToDoubleArray();
+        Result r = Forward(ctx, xd, NNUtil.ShapeOf(x), wd, ws, bias);
+        double xs = ctx.Input(1).ToDoubleArray()[0], ys = ctx.Input(6).ToDoubleArray()[0];
+        double[] wsc = ctx.Input(4).ToDoubleArray();
+        double zy = Quantize.DequantizeRaw(yz)[0];
+        int M = r.Shape[1], P = NNUtil.Product(r.Shape.AsSpan(2));
+        for (int i = 0; i < r.Data.Length; ++i)
+        {
+            int m = i / P % M;
+            float s = (float)xs * (float)wsc[wsc.Length == 1 ? 0 : m] / (float)ys;
+            r.Data[i] = Math.Round((float)(r.Data[i] * s), MidpointRounding.ToEven) + zy;
+        }
+        return Quantize.Saturate(ctx, yz.DataType, r.Data, r.Shape);
+    }
+
     /// <summary>Subtracts a scalar or per-output-channel (axis 0) zero point from weights.</summary>
     internal static void SubtractPerChannel(OpContext ctx, double[] w, int[] shape, double[] zp)
     {
