@@ -179,7 +179,7 @@ internal static class Conv
             {
                 int o = outShapeAttr?[d] ?? inSp[d] * strides[d];
                 int total = full - o;
-                pb[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                pb[d] = autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
                 outSp[d] = o;
             }
             else
