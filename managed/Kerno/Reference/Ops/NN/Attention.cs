@@ -128,11 +128,11 @@ internal static class Attention
                             qkOut[bo + j] = s;
                         if (softcap > 0)
                             s = softcap * Math.Tanh(s / softcap);
-                        if (qkOut is not null && mode == 2)
+                        if (qkOut is not null && mode == 1)
                             qkOut[bo + j] = s;
                         s += bias[bo + j];
                         biasMax = Math.Max(biasMax, bias[bo + j]);
-                        if (qkOut is not null && mode == 1)
+                        if (qkOut is not null && mode == 2)
                             qkOut[bo + j] = s;
                         row[j] = s;
                     }

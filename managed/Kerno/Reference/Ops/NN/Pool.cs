@@ -240,27 +240,35 @@ internal static class Pool
         int[] kernel = NNUtil.Ints(ctx, "kernel_shape") ?? throw ctx.Fail("kernel_shape is required");
         int[] strides = NNUtil.Ints(ctx, "strides") ?? NNUtil.Repeat(rank, 1);
         int[] pads = NNUtil.Ints(ctx, "pads") ?? NNUtil.Repeat(2 * rank, 0);
-        int[] ys;
-        if (ctx.OptionalInput(2) is { } os)
-            ys = os.ToInt64Array().Select(v => checked((int)v)).ToArray();
-        else
-        {
-            ys = xt.Shape.ToArray();
-            for (int d = 0; d < rank; ++d)
-                ys[d + 2] = (ys[d + 2] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + rank];
-        }
-        if (ys.Length != xt.Rank)
-            throw ctx.Fail($"output_shape {Tensor.FormatShape(ys)} has the wrong rank");
+        int[] dflt = xt.Shape.ToArray();
+        for (int d = 0; d < rank; ++d)
+            dflt[d + 2] = (dflt[d + 2] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + rank];
+        int[] ys = ctx.OptionalInput(2) is { } os ? os.ToInt64Array().Select(v => checked((int)v)).ToArray() : dflt;
+        if (ys.Length != xt.Rank || ys[0] != dflt[0] || ys[1] != dflt[1])
+            throw ctx.Fail($"output_shape {Tensor.FormatShape(ys)} does not fit X {Tensor.FormatShape(xt.Shape)}");
         double[] x = xt.ToDoubleArray();
         long[] idx = it.ToInt64Array();
         if (idx.Length != x.Length)
             throw ctx.Fail("I must have the shape of X");
+        // Indices address the default-shaped output; they keep their spatial coordinates in a larger output_shape.
+        int dS = NNUtil.Product(dflt.AsSpan(2)), oS = NNUtil.Product(ys.AsSpan(2));
+        int[] dStr = Tensor.StridesOf(dflt.AsSpan(2)), oStr = Tensor.StridesOf(ys.AsSpan(2));
         var y = new double[Tensor.ElementCount(ys)];
         for (int i = 0; i < x.Length; ++i)
         {
-            if (idx[i] < 0 || idx[i] >= y.Length)
-                throw ctx.Fail($"index {idx[i]} is outside the output of {y.Length} elements");
-            y[idx[i]] = x[i];
+            long id = idx[i];
+            if (id < 0 || id >= (long)dflt[0] * dflt[1] * dS)
+                throw ctx.Fail($"index {id} is outside the pooled input");
+            long nc = id / dS, rem = id % dS, o = 0;
+            for (int d = 0; d < rank; ++d)
+            {
+                long c = rem / dStr[d];
+                rem %= dStr[d];
+                if (c >= ys[d + 2])
+                    throw ctx.Fail($"index {id} falls outside output_shape");
+                o += c * oStr[d];
+            }
+            y[nc * oS + o] = x[i];
         }
         return NNUtil.FromDoubles(xt.DataType, y, ys);
     }
