@@ -1,6 +1,7 @@
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Onnx;
+using Kerno.Optimizer;
 
 namespace Kerno;
 
@@ -12,6 +13,7 @@ namespace Kerno;
 public sealed class InferenceSession : IDisposable
 {
     private readonly ReferenceExecutor executor;
+    private readonly Lazy<ReferenceExecutor> unoptimizedExecutor;
     private readonly InputValidator validator;
     private bool disposed;
 
@@ -39,7 +41,10 @@ public sealed class InferenceSession : IDisposable
         Model = model;
         Options = options;
         GraphValidator.Validate(model);
-        executor = new ReferenceExecutor(model, options.MaxSubgraphDepth);
+        Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses);
+        executor = new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
+        unoptimizedExecutor = new(() => ReferenceEquals(optimized, model) ? executor : new ReferenceExecutor(model, options.MaxSubgraphDepth));
+        OptimizedModel = optimized;
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
         OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
@@ -58,6 +63,9 @@ public sealed class InferenceSession : IDisposable
 
     /// <summary>The loaded model (graph IR).</summary>
     public Model Model { get; }
+
+    /// <summary>The graph the session executes: <see cref="Model"/> after the optimizer (the same object at level None).</summary>
+    public Model OptimizedModel { get; }
 
     /// <summary>The options the session was created with.</summary>
     public SessionOptions Options { get; }
@@ -84,7 +92,10 @@ public sealed class InferenceSession : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         validator.Validate(inputs);
-        return executor.Run(inputs, cancellation).Select(kv => new NamedValue(kv.Key, kv.Value)).ToList();
+        // Feeding an initializer changes a value the optimized graph treated as constant.
+        bool overrides = OverridableInitializers.Count > 0 && OverridableInitializers.Any(i => inputs.ContainsKey(i.Name));
+        ReferenceExecutor chosen = overrides ? unoptimizedExecutor.Value : executor;
+        return chosen.Run(inputs, cancellation).Select(kv => new NamedValue(kv.Key, kv.Value)).ToList();
     }
 
     /// <summary>Releases the session. The reference backend holds only managed memory; the native one will hold more.</summary>

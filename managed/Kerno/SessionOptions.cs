@@ -1,4 +1,5 @@
 using Kerno.Onnx;
+using Kerno.Optimizer;
 
 namespace Kerno;
 
@@ -27,6 +28,16 @@ public sealed class SessionOptions
     /// and let shape inference plan with fixed sizes.
     /// </summary>
     public Dictionary<string, long> FreeDimensions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How much the graph optimizer does at session creation. Default: <see cref="OptimizationLevel.All"/>.
+    /// Initializers that are also graph inputs are optimized as constants; a run that feeds one runs the
+    /// model as loaded instead.
+    /// </summary>
+    public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.All;
+
+    /// <summary>Tests: run exactly these passes instead of the level's list.</summary>
+    internal IReadOnlyList<IGraphPass>? GraphPasses { get; set; }
 
     /// <summary>Largest model accepted, in bytes (external data included). Default: 2 GiB - 1.</summary>
     public long MaxModelBytes { get; set; } = ModelLimits.Default.MaxModelBytes;

@@ -19,16 +19,22 @@ internal static class TestOnnxCommand
         var timeout = new Option<double>("--timeout") { Description = "Seconds one test may take", DefaultValueFactory = _ => 60 };
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
         var quiet = new Option<bool>("--quiet") { Description = "Print only failures and the summary" };
+        var optimize = new Option<Optimizer.OptimizationLevel>("--optimize")
+        {
+            Description = "Graph optimization level: None, Basic, Extended or All",
+            DefaultValueFactory = _ => Optimizer.OptimizationLevel.All,
+        };
         var command = new Command("test-onnx", "Run ONNX backend conformance tests (model.onnx + test_data_set_*) and compare outputs.")
         {
-            dirs, filter, backend, rtol, atol, timeout, json, quiet,
+            dirs, filter, backend, rtol, atol, timeout, json, quiet, optimize,
         };
         command.SetAction(parse => Run(parse.GetValue(dirs)!, parse.GetValue(filter), parse.GetValue(backend)!, parse.GetValue(rtol),
-            parse.GetValue(atol), parse.GetValue(timeout), parse.GetValue(json), parse.GetValue(quiet)));
+            parse.GetValue(atol), parse.GetValue(timeout), parse.GetValue(json), parse.GetValue(quiet), parse.GetValue(optimize)));
         return command;
     }
 
-    private static int Run(string[] dirs, string? filter, string backend, double rtol, double atol, double timeout, string? json, bool quiet)
+    private static int Run(string[] dirs, string? filter, string backend, double rtol, double atol, double timeout, string? json, bool quiet,
+        Optimizer.OptimizationLevel optimize)
     {
         ExecutionBackend be;
         switch (backend.ToLowerInvariant())
@@ -46,6 +52,7 @@ internal static class TestOnnxCommand
             Backend = be,
             Filter = filter is null ? null : new Regex(filter, RegexOptions.CultureInvariant),
             Timeout = TimeSpan.FromSeconds(timeout),
+            OptimizationLevel = optimize,
         });
         var results = new List<ConformanceResult>();
         try

@@ -22,6 +22,12 @@ public sealed class ConformanceOptions
 
     /// <summary>Longest one test may take before it is reported as failed (it is then cancelled at the next node).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Graph optimization level of the sessions under test.</summary>
+    public Optimizer.OptimizationLevel OptimizationLevel { get; init; } = Optimizer.OptimizationLevel.All;
+
+    /// <summary>Tests: exactly these passes instead of the level's list.</summary>
+    internal IReadOnlyList<Optimizer.IGraphPass>? GraphPasses { get; init; }
 }
 
 /// <summary>
@@ -95,7 +101,12 @@ public sealed class ConformanceRunner
         InferenceSession session;
         try
         {
-            session = new InferenceSession(System.IO.Path.Combine(testDir, "model.onnx"), new SessionOptions { Backend = options.Backend });
+            session = new InferenceSession(System.IO.Path.Combine(testDir, "model.onnx"), new SessionOptions
+            {
+                Backend = options.Backend,
+                OptimizationLevel = options.OptimizationLevel,
+                GraphPasses = options.GraphPasses,
+            });
         }
         catch (KernoModelException e) when (e.UnsupportedOperators.Count > 0)
         {
