@@ -58,7 +58,7 @@ internal static class LoopOp
     {
         DataType type = declared is TensorTypeInfo t && t.ElementType != DataType.Undefined ? t.ElementType : DataType.Float;
         var shape = declared is TensorTypeInfo { IsFullyKnown: true } k ? k.Shape!.Select(d => (int)d.Value!.Value).ToList() : new List<int>();
-        shape.Insert(Math.Min(axis, shape.Count), 0);
+        shape.Insert(System.Math.Min(axis, shape.Count), 0);
         return Tensor.Create(type, shape.ToArray());
     }
 

@@ -103,7 +103,7 @@ internal static class SequenceOps
             long chunk = sizes[0];
             if (chunk <= 0)
                 throw ctx.Fail($"split size {chunk} must be positive");
-            sizes = Enumerable.Range(0, (int)((dim + chunk - 1) / chunk)).Select(i => Math.Min(chunk, dim - i * chunk)).ToArray();
+            sizes = Enumerable.Range(0, (int)((dim + chunk - 1) / chunk)).Select(i => System.Math.Min(chunk, dim - i * chunk)).ToArray();
         }
         if (sizes.Any(s => s < 0) || sizes.Sum() != dim)
             throw ctx.Fail($"split sizes [{string.Join(",", sizes)}] do not add up to dimension {dim}");
