@@ -8,7 +8,7 @@ function(kerno_apply_common_flags target)
     $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Wshadow -Wno-unused-parameter>
     $<$<AND:$<COMPILE_LANGUAGE:C>,$<CONFIG:Release>>:-O3 -fno-math-errno -fno-trapping-math>)
   if(KERNO_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=${KERNO_SANITIZE} -fno-omit-frame-pointer -g)
+    target_compile_options(${target} PRIVATE -fsanitize=${KERNO_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
     target_link_options(${target} PRIVATE -fsanitize=${KERNO_SANITIZE})
   endif()
 endfunction()

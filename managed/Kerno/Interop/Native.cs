@@ -12,12 +12,17 @@ internal static unsafe class Native
 
     private static bool CheckAbi()
     {
-        uint abi = NativeMethods.kerno_abi_version();
+        ValidateAbi(NativeMethods.kerno_abi_version(), NativeLibraryResolver.LoadedFrom);
+        return true;
+    }
+
+    /// <summary>Throws unless <paramref name="abi"/> is an ABI version this assembly can call.</summary>
+    internal static void ValidateAbi(uint abi, string? loadedFrom)
+    {
         if (abi != NativeMethods.SupportedAbiVersion)
             throw new KernoNativeException(
-                $"libkerno at '{NativeLibraryResolver.LoadedFrom}' has ABI version {abi}, but this Kerno assembly " +
+                $"libkerno at '{loadedFrom}' has ABI version {abi}, but this Kerno assembly " +
                 $"supports ABI version {NativeMethods.SupportedAbiVersion}. Use the native library from the same Kerno release.");
-        return true;
     }
 
     internal static string String(byte* utf8) => utf8 == null ? "" : Marshal.PtrToStringUTF8((IntPtr)utf8) ?? "";

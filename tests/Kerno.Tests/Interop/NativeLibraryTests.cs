@@ -9,6 +9,14 @@ public class NativeLibraryTests
         Assert.That(KernoRuntimeInfo.AbiVersion, Is.EqualTo(KernoRuntimeInfo.SupportedAbiVersion));
 
     [Test]
+    public void ALibraryWithAnotherAbiVersionIsRefusedWithAClearMessage()
+    {
+        var ex = Assert.Throws<KernoNativeException>(() => Native.ValidateAbi(KernoRuntimeInfo.SupportedAbiVersion + 1, "/x/libkerno.so"));
+        Assert.That(ex!.Message, Does.Contain("ABI version").And.Contain("/x/libkerno.so"));
+        Assert.DoesNotThrow(() => Native.ValidateAbi(KernoRuntimeInfo.SupportedAbiVersion, "/x/libkerno.so"));
+    }
+
+    [Test]
     public void NativeVersionMatchesManagedVersion() =>
         Assert.That(KernoRuntimeInfo.NativeVersion, Is.EqualTo(KernoRuntimeInfo.ManagedVersion));
 
