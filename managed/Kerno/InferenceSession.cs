@@ -1,5 +1,6 @@
 using Kerno.Execution;
 using Kerno.Graph;
+using Kerno.Graph.ShapeInference;
 using Kerno.Onnx;
 
 namespace Kerno;
@@ -39,11 +40,13 @@ public sealed class InferenceSession : IDisposable
         Model = model;
         Options = options;
         GraphValidator.Validate(model);
+        ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
         executor = new ReferenceExecutor(model, options.MaxSubgraphDepth);
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
         OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
-        Outputs = model.Graph.Outputs.Select(o => Metadata(o, options)).ToList();
+        // Outputs report what inference added to the declared type (e.g. a size a free dimension fixed).
+        Outputs = model.Graph.Outputs.Select(o => Metadata(o with { Type = model.Graph.ValueTypes.GetValueOrDefault(o.Name) ?? o.Type }, options)).ToList();
         validator = new InputValidator(Inputs, OverridableInitializers, options.MaxTensorElements);
     }
 
