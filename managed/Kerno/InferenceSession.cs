@@ -1,5 +1,6 @@
 using Kerno.Execution;
 using Kerno.Graph;
+using Kerno.Graph.ShapeInference;
 using Kerno.Onnx;
 using Kerno.Optimizer;
 
@@ -41,6 +42,7 @@ public sealed class InferenceSession : IDisposable
         Model = model;
         Options = options;
         GraphValidator.Validate(model);
+        ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
         Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses);
         executor = new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
         unoptimizedExecutor = new(() => ReferenceEquals(optimized, model) ? executor : new ReferenceExecutor(model, options.MaxSubgraphDepth));
@@ -48,7 +50,8 @@ public sealed class InferenceSession : IDisposable
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
         OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
-        Outputs = model.Graph.Outputs.Select(o => Metadata(o, options)).ToList();
+        // Outputs report what inference added to the declared type (e.g. a size a free dimension fixed).
+        Outputs = model.Graph.Outputs.Select(o => Metadata(o with { Type = model.Graph.ValueTypes.GetValueOrDefault(o.Name) ?? o.Type }, options)).ToList();
         validator = new InputValidator(Inputs, OverridableInitializers, options.MaxTensorElements);
     }
 
