@@ -1,7 +1,7 @@
 using System.Numerics;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>
 /// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp and

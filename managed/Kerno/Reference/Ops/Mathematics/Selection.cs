@@ -1,7 +1,7 @@
 using System.Numerics;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>ArgMax, ArgMin and TopK: positions of the extreme elements along one axis.</summary>
 internal static class Selection

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>CumSum and CumProd along an axis given as a scalar input, with the exclusive and reverse attributes.</summary>
 internal static class Cumulative

@@ -1,7 +1,7 @@
 using Kerno.Reference.Numerics;
-using static Kerno.Tests.Reference.Math.OpTester;
+using static Kerno.Tests.Reference.Mathematics.OpTester;
 
-namespace Kerno.Tests.Reference.Math;
+namespace Kerno.Tests.Reference.Mathematics;
 
 public class CastTests
 {

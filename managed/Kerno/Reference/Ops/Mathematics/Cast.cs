@@ -2,7 +2,7 @@ using System.Globalization;
 using Kerno.Graph;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>
 /// Cast and CastLike between every pair of supported types: float, double, float16, bfloat16, the float8 formats
