@@ -61,6 +61,11 @@ public class ActivationTests
     }
 
     [Test]
+    public void PReluBeforeOpset7HasOneSlopePerChannel() =>
+        AssertTensor(Run("PRelu", 6, new Tensor[] { T(new[] { 1, 2, 2 }, -1f, -1f, -1f, -1f), T(new[] { 2 }, 0.5f, 0.25f) }),
+            new[] { 1, 2, 2 }, -0.5f, -0.5f, -0.25f, -0.25f);
+
+    [Test]
     public void ClipWithInputsAttributesAndDefaults()
     {
         var x = T(new[] { 4 }, -5f, 0.5f, 5f, float.NaN);

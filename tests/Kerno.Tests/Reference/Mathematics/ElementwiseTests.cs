@@ -21,6 +21,18 @@ public class ElementwiseTests
     }
 
     [Test]
+    public void BeforeOpset7BroadcastAlignsTheSecondInputAtAxis()
+    {
+        var a = T(new[] { 2, 3, 2 }, Enumerable.Repeat(0f, 12).ToArray());
+        var b = T(new[] { 3 }, 1f, 2f, 3f);
+        AssertTensor(Run("Add", 6, new Tensor[] { a, b }, Int("broadcast", 1), Int("axis", 1)), new[] { 2, 3, 2 },
+            1f, 1f, 2f, 2f, 3f, 3f, 1f, 1f, 2f, 2f, 3f, 3f);
+        AssertTensor(Run("Greater", 1, new Tensor[] { a, b }, Int("broadcast", 1), Int("axis", -2)), new[] { 2, 3, 2 },
+            Enumerable.Repeat(false, 12).ToArray());
+        Assert.Throws<KernoModelException>(() => Run("Mul", 6, new Tensor[] { a, b }, Int("broadcast", 1), Int("axis", 2)));
+    }
+
+    [Test]
     public void IncompatibleShapesFailNamingTheNode()
     {
         var ex = Assert.Throws<KernoModelException>(() => Run("Mul", T(new[] { 2 }, 1f, 2f), T(new[] { 3 }, 1f, 2f, 3f)));

@@ -60,6 +60,14 @@ internal static class Activations
         Tensor x = ctx.Input(0), slope = ctx.Input(1);
         ElementTypes.RequireNumeric(ctx, x);
         ElementTypes.RequireSameType(ctx, x, slope);
+        if (ctx.Opset < 7 && slope.Rank == 1 && x.Rank >= 2 && slope.Length == x.Shape[1] && slope.Length != 1)
+        {
+            // Before opset 7 (no numpy broadcasting yet), a 1-D slope holds one value per channel (axis 1).
+            var perChannel = new int[x.Rank - 1];
+            Array.Fill(perChannel, 1);
+            perChannel[0] = slope.Length;
+            slope = slope.Reshape(perChannel);
+        }
         int[]? shape = Broadcasting.TryShape(x.Dims, slope.Dims);
         if (shape is null || !shape.AsSpan().SequenceEqual(x.Dims))
             throw ctx.Fail($"slope of shape {Tensor.FormatShape(slope.Shape)} does not broadcast to input shape {Tensor.FormatShape(x.Shape)}");

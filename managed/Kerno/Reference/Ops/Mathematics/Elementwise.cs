@@ -113,7 +113,7 @@ internal static class Elementwise
     }
 
     private static Tensor Arithmetic<TOp>(OpContext ctx) where TOp : IArithmetic =>
-        Arithmetic<TOp>(ctx, ctx.Input(0), ctx.Input(1));
+        Arithmetic<TOp>(ctx, ctx.Input(0), LegacyBroadcast.Align(ctx, ctx.Input(0), ctx.Input(1)));
 
     [OnnxOp("Add")]
     private static Tensor Add(OpContext ctx) => Arithmetic<AddOp>(ctx);
@@ -188,7 +188,7 @@ internal static class Elementwise
     [OnnxOp("Pow")]
     private static Tensor Pow(OpContext ctx)
     {
-        Tensor x = ctx.Input(0), y = ctx.Input(1);
+        Tensor x = ctx.Input(0), y = LegacyBroadcast.Align(ctx, ctx.Input(0), ctx.Input(1));
         ElementTypes.RequireNumeric(ctx, x, "base");
         ElementTypes.RequireNumeric(ctx, y, "exponent");
         if (ElementTypes.IsInteger(x.DataType) && ElementTypes.IsInteger(y.DataType))

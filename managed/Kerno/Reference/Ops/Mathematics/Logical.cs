@@ -50,7 +50,7 @@ internal static class Logical
     /// <summary>Numeric comparison (NaN compares false, except "not equal" which ONNX has not).</summary>
     private static Tensor Compare<TOp>(OpContext ctx) where TOp : IComparison
     {
-        Tensor a = ctx.Input(0), b = ctx.Input(1);
+        Tensor a = ctx.Input(0), b = LegacyBroadcast.Align(ctx, ctx.Input(0), ctx.Input(1));
         ElementTypes.RequireSameType(ctx, a, b);
         ElementTypes.RequireNumeric(ctx, a);
         return ElementTypes.OnNumber(a, new CompareFunc<TOp>(ctx, b));
@@ -66,7 +66,7 @@ internal static class Logical
     [OnnxOp("Equal")]
     private static Tensor Equal(OpContext ctx)
     {
-        Tensor a = ctx.Input(0), b = ctx.Input(1);
+        Tensor a = ctx.Input(0), b = LegacyBroadcast.Align(ctx, ctx.Input(0), ctx.Input(1));
         ElementTypes.RequireSameType(ctx, a, b);
         if (a.DataType is DataType.Bool or DataType.String)
             return ElementTypes.OnAny(a, new EqualAnyFunc(ctx, b));
@@ -91,7 +91,7 @@ internal static class Logical
         ctx.Input(i) as Tensor<bool> ?? throw ctx.Fail($"input {i} should be bool, got {DataTypes.OnnxName(ctx.Input(i).DataType)}");
 
     private static Tensor BoolBinary(OpContext ctx, Func<bool, bool, bool> f) =>
-        ElementMap.Binary(ctx, Bools(ctx, 0), Bools(ctx, 1), f);
+        ElementMap.Binary(ctx, Bools(ctx, 0), (Tensor<bool>)LegacyBroadcast.Align(ctx, ctx.Input(0), Bools(ctx, 1)), f);
 
     [OnnxOp("Not")]
     private static Tensor Not(OpContext ctx) => ElementMap.Unary(Bools(ctx, 0), v => !v);
