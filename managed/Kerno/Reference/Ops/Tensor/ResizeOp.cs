@@ -120,7 +120,7 @@ internal static class ResizeOp
             throw ctx.Fail($"mode '{s.Mode}' is not supported");
         string[] modes = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_crop_and_resize"];
         if (!modes.Contains(s.CoordinateMode)
-            && !(s.CoordinateMode == "tf_half_pixel_for_nn" && ctx.Opset < 13)
+            && !(s.CoordinateMode == "tf_half_pixel_for_nn" && ctx.Opset < 18)
             && !(s.CoordinateMode == "half_pixel_symmetric" && ctx.Opset >= 19))
             throw ctx.Fail($"coordinate_transformation_mode '{s.CoordinateMode}' is not supported at opset {ctx.Opset}");
         if (s.NearestMode is not ("round_prefer_floor" or "round_prefer_ceil" or "floor" or "ceil"))
@@ -208,9 +208,14 @@ internal static class ResizeOp
         return Elements.FromDoubles(x.DataType, shape, data, round);
     }
 
-    /// <summary>The input coordinate of output position <paramref name="o"/> (NaN where tf_crop_and_resize leaves the input).</summary>
+    /// <summary>
+    /// The input coordinate of output position <paramref name="o"/> (NaN where tf_crop_and_resize leaves the input).
+    /// As in the ONNX reference, the "resized length" of align_corners and pytorch_half_pixel is the unrounded input
+    /// length times the scale; tf_crop_and_resize uses the output size (the crop's sample count).
+    /// </summary>
     private static double OriginalCoordinate(string mode, int o, double scale, int inLen, int outLen, double roiStart, double roiEnd)
     {
+        double resized = inLen * scale;
         switch (mode)
         {
             case "half_pixel":
@@ -223,9 +228,9 @@ internal static class ResizeOp
                 return offset + (o + 0.5) / scale - 0.5;
             }
             case "pytorch_half_pixel":
-                return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                return resized > 1 ? (o + 0.5) / scale - 0.5 : 0;
             case "align_corners":
-                return outLen == 1 ? 0 : o * (inLen - 1.0) / (outLen - 1.0);
+                return resized == 1 ? 0 : o * (inLen - 1.0) / (resized - 1.0);
             case "asymmetric":
                 return o / scale;
             case "tf_half_pixel_for_nn":
