@@ -65,6 +65,15 @@ public class NumericOpsTests
     }
 
     [Test]
+    public void Resize10NearestTruncatesUpAndRoundsUpDown()
+    {
+        var y = T([1, 1, 2, 4], 1f, 2, 3, 4, 5, 6, 7, 8);
+        AssertTensor(Run("Resize", 10, [y, T([4], 1f, 1, 0.6f, 0.6f)]), [1, 1, 1, 2], 1f, 3);
+        var x = T([1, 1, 2, 2], 1f, 2, 3, 4);
+        AssertTensor(Run("Resize", 10, [x, T([4], 1f, 1, 1, 3)]), [1, 1, 2, 6], 1f, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4);
+    }
+
+    [Test]
     public void UpsampleNearestIsFloorAsymmetric()
     {
         var x = T([1, 1, 2, 2], 1f, 2, 3, 4);

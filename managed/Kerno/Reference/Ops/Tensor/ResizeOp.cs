@@ -30,7 +30,10 @@ internal static class ResizeOp
         string mode = node.GetString("mode", "nearest");
         if (ctx.Opset < 11)
         {
-            var legacy = new Settings(mode, "asymmetric", "floor", -0.75, false, 0, false);
+            // Resize-10 has no rounding attribute; nearest truncates when upsampling and rounds up when downsampling.
+            var legacy = new Settings(mode, "asymmetric", "legacy", -0.75, false, 0, false);
+            if (mode is not ("nearest" or "linear"))
+                throw ctx.Fail($"mode '{mode}' is not supported at opset {ctx.Opset}");
             double[] sc = ctx.Input(1).ToDoubleArray();
             return Run(ctx, x, Enumerable.Range(0, rank).ToArray(), sc, OutputSizes(ctx, x, Enumerable.Range(0, rank).ToArray(), sc, null), null, legacy);
         }
@@ -172,7 +175,7 @@ internal static class ResizeOp
             int[] inStrides = Tensor.StridesOf(x.Shape);
             var index = new int[rank][];
             for (int a = 0; a < rank; ++a)
-                index[a] = coords[a].Select(c => NearestIndex(c, x.Shape[a], s)).ToArray();
+                index[a] = coords[a].Select(c => NearestIndex(c, x.Shape[a], axisScale[a], s)).ToArray();
             var map = new int[Elements.Count(ctx, shape)];
             Elements.ForEachIndex(shape, (idx, flat) =>
             {
@@ -248,12 +251,13 @@ internal static class ResizeOp
     }
 
     /// <summary>The input index nearest to coordinate <paramref name="c"/>, clamped; -1 to extrapolate.</summary>
-    private static int NearestIndex(double c, int len, Settings s)
+    private static int NearestIndex(double c, int len, double scale, Settings s)
     {
         if (double.IsNaN(c))
             return -1;
         double r = s.NearestMode switch
         {
+            "legacy" => scale < 1 ? Math.Ceiling(c) : Math.Floor(c),
             "floor" => Math.Floor(c),
             "ceil" => Math.Ceiling(c),
             "round_prefer_ceil" => c - Math.Floor(c) == 0.5 ? Math.Ceiling(c) : Math.Round(c),
