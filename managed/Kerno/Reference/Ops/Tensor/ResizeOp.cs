@@ -192,7 +192,7 @@ internal static class ResizeOp
                 }
                 map[flat] = o;
             });
-            Tensor fill = Elements.FromDoubles(x.DataType, [1], [s.Extrapolation]);
+            Tensor? fill = map.Contains(-1) ? Elements.FromDoubles(x.DataType, [1], [s.Extrapolation]) : null;
             return Elements.Take(x, shape, map, fill);
         }
 
