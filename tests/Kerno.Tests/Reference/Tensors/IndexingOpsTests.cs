@@ -52,6 +52,17 @@ public class IndexingOpsTests
     }
 
     [Test]
+    public void TensorScatterLinearAndCircular()
+    {
+        // batch 2, cache length 4, one feature; write 2 steps at [1, 3].
+        var past = T([2, 4, 1], Range(8));
+        var upd = T([2, 2, 1], 10f, 11, 20, 21);
+        AssertTensor(Run("TensorScatter", 24, [past, upd, L(1, 2)]), [2, 4, 1], 0f, 10, 11, 3, 4, 5, 20, 21);
+        AssertTensor(Run("TensorScatter", 24, [past, upd, L(1, 3)], Str("mode", "circular")), [2, 4, 1], 0f, 10, 11, 3, 21, 5, 6, 20);
+        Assert.Throws<KernoModelException>(() => Run("TensorScatter", 24, [past, upd, L(1, 3)]));
+    }
+
+    [Test]
     public void CompressWithAndWithoutAxis()
     {
         var x = T([3, 2], 1, 2, 3, 4, 5, 6);

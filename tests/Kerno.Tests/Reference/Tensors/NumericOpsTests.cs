@@ -37,6 +37,9 @@ public class NumericOpsTests
         var b = T([3, 1], 1f, 1, 1);
         var r = Run("Einsum", 12, [a, b], Str("equation", "...ij,jk->...ik"));
         AssertClose(r, [2, 2, 1], [3, 12, 21, 30]);
+        AssertClose(Run("Einsum", 12, [T([2, 1], 1f, 2), T([2, 3], Range(6))], Str("equation", "ij,ij->ij")), [2, 3], [0, 1, 2, 6, 8, 10]);
+        Assert.Throws<KernoModelException>(() => Run("Einsum", 12, [T([1, 3], 1f, 2, 3)], Str("equation", "ii->i")));
+        Assert.Throws<KernoModelException>(() => Run("Einsum", 12, [T([2, 2], Range(4)), T([3], 1f, 2, 3)], Str("equation", "ij,j->i")));
         var ints = T([2, 2], 1L, 2, 3, 4);
         AssertTensor<long>(Run("Einsum", 12, [ints, ints], Str("equation", "ij,ij->i")), [2], 5, 25);
     }
@@ -62,6 +65,15 @@ public class NumericOpsTests
         Assert.That(r.Shape.ToArray(), Is.EqualTo(new[] { 1, 1, 7, 7 }));
         r = Run("Resize", 19, [x, null, null, L(7, 8)], Str("mode", "nearest"), Ints("axes", 2, 3), Str("keep_aspect_ratio_policy", "not_smaller"));
         Assert.That(r.Shape.ToArray(), Is.EqualTo(new[] { 1, 1, 8, 8 }));
+    }
+
+    [Test]
+    public void Resize10NearestTruncatesUpAndRoundsUpDown()
+    {
+        var y = T([1, 1, 2, 4], 1f, 2, 3, 4, 5, 6, 7, 8);
+        AssertTensor(Run("Resize", 10, [y, T([4], 1f, 1, 0.6f, 0.6f)]), [1, 1, 1, 2], 1f, 3);
+        var x = T([1, 1, 2, 2], 1f, 2, 3, 4);
+        AssertTensor(Run("Resize", 10, [x, T([4], 1f, 1, 1, 3)]), [1, 1, 2, 6], 1f, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4);
     }
 
     [Test]

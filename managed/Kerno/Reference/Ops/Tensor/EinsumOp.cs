@@ -6,8 +6,8 @@ internal static class EinsumOp
     /// <summary>
     /// Einsum: every label names an axis; the output holds, for each combination of output labels, the sum over
     /// all other labels of the product of the inputs. A label repeated within one operand takes its diagonal.
-    /// "..." stands for broadcast (numpy-style, right-aligned) axes. Without "->" the output is the ellipsis axes
-    /// followed by the labels that appear exactly once, in alphabetical order.
+    /// "..." stands for broadcast (numpy-style, right-aligned) axes; size-1 axes broadcast. Without "->" the
+    /// output is the ellipsis axes followed by the labels that appear exactly once, in alphabetical order.
     /// </summary>
     [OnnxOp("Einsum", MinOpset = 12)]
     public static Tensor Einsum(OpContext ctx)
@@ -58,9 +58,13 @@ internal static class EinsumOp
                 if (c < 0x100 && !char.IsAsciiLetter(c))
                     throw ctx.Fail($"bad label '{c}' in equation '{equation}'");
                 int d = inputs[i].Shape[a];
-                if (!sizes.TryGetValue(c, out int known) || known == 1 && c >= 0x100)
+                int first = term.IndexOf(c);
+                if (first < a && inputs[i].Shape[first] != d)
+                    throw ctx.Fail($"label '{c}' is repeated in operand '{terms[i]}' over axes of sizes {inputs[i].Shape[first]} and {d}");
+                // As in numpy, a size-1 axis broadcasts against the same label's size elsewhere.
+                if (!sizes.TryGetValue(c, out int known) || known == 1)
                     sizes[c] = d;
-                else if (known != d && !(d == 1 && c >= 0x100))
+                else if (known != d && d != 1)
                     throw ctx.Fail($"label '{c}' has sizes {known} and {d} in equation '{equation}'");
             }
         }

@@ -157,6 +157,8 @@ internal static class Elements
     /// </summary>
     public static Tensor FromDoubles(DataType type, int[] shape, double[] values, Func<double, double>? toInteger = null)
     {
+        if (DataTypes.BitsPerElement(type) < 8 || (DataTypes.IsFloatingPoint(type) && DataTypes.RawSize(type) == 1))
+            throw new NotSupportedException($"arithmetic results cannot be stored as {DataTypes.OnnxName(type)}");
         Tensor t = Tensor.Create(type, shape);
         toInteger ??= Math.Truncate;
         switch (t)
@@ -187,6 +189,8 @@ internal static class Elements
     /// </summary>
     public static Tensor FromInt64s(DataType type, int[] shape, long[] values)
     {
+        if (DataTypes.BitsPerElement(type) < 8)
+            throw new NotSupportedException($"arithmetic results cannot be stored as {DataTypes.OnnxName(type)}");
         Tensor t = Tensor.Create(type, shape);
         switch (t)
         {

@@ -171,6 +171,60 @@ internal static class GatherScatterOps
         return Scatter(ctx, data, updates, targets, ctx.Node.OpType == "Scatter" ? "none" : Reduction(ctx));
     }
 
+    /// <summary>
+    /// TensorScatter (opset 24, KV-cache update): a copy of past_cache with update written along the sequence axis
+    /// (default -2) starting at write_indices[batch] (0 when omitted); in "circular" mode positions wrap around
+    /// max_sequence_length.
+    /// </summary>
+    [OnnxOp("TensorScatter", MinOpset = 24)]
+    public static Tensor TensorScatter(OpContext ctx)
+    {
+        Tensor past = ctx.Input(0);
+        Tensor update = ctx.Input(1);
+        if (past.Rank < 2)
+            throw ctx.Fail($"past_cache must have rank at least 2, got {Tensor.FormatShape(past.Shape)}");
+        int axis = Elements.Axis(ctx, ctx.Node.GetInt("axis", -2), past.Rank);
+        if (axis == 0)
+            throw ctx.Fail("axis cannot be the batch axis 0");
+        string mode = ctx.Node.GetString("mode", "linear");
+        if (mode is not ("linear" or "circular"))
+            throw ctx.Fail($"mode '{mode}' must be linear or circular");
+        if (update.DataType != past.DataType || update.Rank != past.Rank)
+            throw ctx.Fail($"update {Tensor.FormatShape(update.Shape)} does not match past_cache {Tensor.FormatShape(past.Shape)}");
+        for (int a = 0; a < past.Rank; ++a)
+            if ((a != axis && update.Shape[a] != past.Shape[a]) || (a == axis && update.Shape[a] > past.Shape[a]))
+                throw ctx.Fail($"update {Tensor.FormatShape(update.Shape)} does not fit past_cache {Tensor.FormatShape(past.Shape)} along axis {axis}");
+        int batch = past.Shape[0];
+        long[] write = ctx.HasInput(2) ? Indices(ctx, 2) : new long[batch];
+        if (write.Length != batch)
+            throw ctx.Fail($"write_indices has {write.Length} entries for a batch of {batch}");
+        int maxLen = past.Shape[axis], seqLen = update.Shape[axis];
+        int outer = Tensor.ElementCount(past.Shape[..axis]);
+        int inner = Tensor.ElementCount(past.Shape[(axis + 1)..]);
+        int perBatch = outer / Math.Max(1, batch);
+        var which = new int[past.Length];
+        int[] map = Enumerable.Range(0, past.Length).ToArray();
+        for (int b = 0; b < outer; ++b)
+        {
+            long start = write[b / Math.Max(1, perBatch)];
+            for (int t = 0; t < seqLen; ++t)
+            {
+                long pos = start + t;
+                if (mode == "circular")
+                    pos = ((pos % maxLen) + maxLen) % maxLen;
+                if (pos < 0 || pos >= maxLen)
+                    throw ctx.Fail($"write index {start} + {t} is outside the cache length {maxLen}");
+                for (int j = 0; j < inner; ++j)
+                {
+                    int o = (int)((b * maxLen + pos) * inner + j);
+                    which[o] = 1;
+                    map[o] = (b * seqLen + t) * inner + j;
+                }
+            }
+        }
+        return Elements.TakeMany([past, update], past.Shape.ToArray(), which, map);
+    }
+
     private static string Reduction(OpContext ctx)
     {
         string r = ctx.Opset >= 16 ? ctx.Node.GetString("reduction", "none") : "none";

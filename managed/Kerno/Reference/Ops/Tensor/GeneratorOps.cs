@@ -164,12 +164,17 @@ internal static class GeneratorOps
         Tensor output = data;
         if (training && ratio > 0)
         {
-            var random = ctx.Node.Has("seed") ? new Random((int)ctx.Node.GetInt("seed")) : new Random();
+            // With a seed, the draws are those of numpy's legacy RandomState(seed).uniform(0, 1, shape), which the
+            // ONNX reference implementation uses, so that seeded training-mode results are reproducible.
+            Func<double> uniform = ctx.Node.Has("seed")
+                ? new Mt19937((uint)ctx.Node.GetInt("seed")).NextDouble
+                : Random.Shared.NextDouble;
             double[] x = data.ToDoubleArray();
+            double scale = 1 / (1 - ratio);
             for (int i = 0; i < x.Length; ++i)
             {
-                keep[i] = random.NextDouble() >= ratio;
-                x[i] = keep[i] ? x[i] / (1 - ratio) : 0;
+                keep[i] = uniform() >= ratio;
+                x[i] = keep[i] ? x[i] * scale : 0;
             }
             output = Elements.FromDoubles(data.DataType, shape, x);
         }
@@ -180,5 +185,45 @@ internal static class GeneratorOps
                 ? new Tensor<bool>(keep, shape)
                 : Elements.FromDoubles(data.DataType, shape, keep.Select(b => b ? 1.0 : 0.0).ToArray());
         return results;
+    }
+
+    /// <summary>The MT19937 Mersenne Twister, seeded and read as numpy's legacy RandomState does.</summary>
+    private sealed class Mt19937
+    {
+        private readonly uint[] state = new uint[624];
+        private int position = 624;
+
+        public Mt19937(uint seed)
+        {
+            state[0] = seed;
+            for (uint i = 1; i < 624; ++i)
+                state[i] = 1812433253u * (state[i - 1] ^ (state[i - 1] >> 30)) + i;
+        }
+
+        private uint NextUInt32()
+        {
+            if (position >= 624)
+            {
+                for (int i = 0; i < 624; ++i)
+                {
+                    uint y = (state[i] & 0x80000000u) | (state[(i + 1) % 624] & 0x7fffffffu);
+                    state[i] = state[(i + 397) % 624] ^ (y >> 1) ^ ((y & 1) != 0 ? 0x9908b0dfu : 0);
+                }
+                position = 0;
+            }
+            uint v = state[position++];
+            v ^= v >> 11;
+            v ^= (v << 7) & 0x9d2c5680u;
+            v ^= (v << 15) & 0xefc60000u;
+            v ^= v >> 18;
+            return v;
+        }
+
+        /// <summary>A double in [0, 1) with 53 random bits (numpy's random_sample).</summary>
+        public double NextDouble()
+        {
+            uint a = NextUInt32() >> 5, b = NextUInt32() >> 6;
+            return (a * 67108864.0 + b) / 9007199254740992.0;
+        }
     }
 }

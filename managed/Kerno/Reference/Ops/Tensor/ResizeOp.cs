@@ -30,7 +30,10 @@ internal static class ResizeOp
         string mode = node.GetString("mode", "nearest");
         if (ctx.Opset < 11)
         {
-            var legacy = new Settings(mode, "asymmetric", "floor", -0.75, false, 0, false);
+            // Resize-10 has no rounding attribute; nearest truncates when upsampling and rounds up when downsampling.
+            var legacy = new Settings(mode, "asymmetric", "legacy", -0.75, false, 0, false);
+            if (mode is not ("nearest" or "linear"))
+                throw ctx.Fail($"mode '{mode}' is not supported at opset {ctx.Opset}");
             double[] sc = ctx.Input(1).ToDoubleArray();
             return Run(ctx, x, Enumerable.Range(0, rank).ToArray(), sc, OutputSizes(ctx, x, Enumerable.Range(0, rank).ToArray(), sc, null), null, legacy);
         }
@@ -120,7 +123,7 @@ internal static class ResizeOp
             throw ctx.Fail($"mode '{s.Mode}' is not supported");
         string[] modes = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_crop_and_resize"];
         if (!modes.Contains(s.CoordinateMode)
-            && !(s.CoordinateMode == "tf_half_pixel_for_nn" && ctx.Opset < 13)
+            && !(s.CoordinateMode == "tf_half_pixel_for_nn" && ctx.Opset < 18)
             && !(s.CoordinateMode == "half_pixel_symmetric" && ctx.Opset >= 19))
             throw ctx.Fail($"coordinate_transformation_mode '{s.CoordinateMode}' is not supported at opset {ctx.Opset}");
         if (s.NearestMode is not ("round_prefer_floor" or "round_prefer_ceil" or "floor" or "ceil"))
@@ -172,7 +175,7 @@ internal static class ResizeOp
             int[] inStrides = Tensor.StridesOf(x.Shape);
             var index = new int[rank][];
             for (int a = 0; a < rank; ++a)
-                index[a] = coords[a].Select(c => NearestIndex(c, x.Shape[a], s)).ToArray();
+                index[a] = coords[a].Select(c => NearestIndex(c, x.Shape[a], axisScale[a], s)).ToArray();
             var map = new int[Elements.Count(ctx, shape)];
             Elements.ForEachIndex(shape, (idx, flat) =>
             {
@@ -189,7 +192,7 @@ internal static class ResizeOp
                 }
                 map[flat] = o;
             });
-            Tensor fill = Elements.FromDoubles(x.DataType, [1], [s.Extrapolation]);
+            Tensor? fill = map.Contains(-1) ? Elements.FromDoubles(x.DataType, [1], [s.Extrapolation]) : null;
             return Elements.Take(x, shape, map, fill);
         }
 
@@ -208,9 +211,14 @@ internal static class ResizeOp
         return Elements.FromDoubles(x.DataType, shape, data, round);
     }
 
-    /// <summary>The input coordinate of output position <paramref name="o"/> (NaN where tf_crop_and_resize leaves the input).</summary>
+    /// <summary>
+    /// The input coordinate of output position <paramref name="o"/> (NaN where tf_crop_and_resize leaves the input).
+    /// As in the ONNX reference, the "resized length" of align_corners and pytorch_half_pixel is the unrounded input
+    /// length times the scale; tf_crop_and_resize uses the output size (the crop's sample count).
+    /// </summary>
     private static double OriginalCoordinate(string mode, int o, double scale, int inLen, int outLen, double roiStart, double roiEnd)
     {
+        double resized = inLen * scale;
         switch (mode)
         {
             case "half_pixel":
@@ -223,9 +231,9 @@ internal static class ResizeOp
                 return offset + (o + 0.5) / scale - 0.5;
             }
             case "pytorch_half_pixel":
-                return outLen > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                return resized > 1 ? (o + 0.5) / scale - 0.5 : 0;
             case "align_corners":
-                return outLen == 1 ? 0 : o * (inLen - 1.0) / (outLen - 1.0);
+                return resized == 1 ? 0 : o * (inLen - 1.0) / (resized - 1.0);
             case "asymmetric":
                 return o / scale;
             case "tf_half_pixel_for_nn":
@@ -243,12 +251,13 @@ internal static class ResizeOp
     }
 
     /// <summary>The input index nearest to coordinate <paramref name="c"/>, clamped; -1 to extrapolate.</summary>
-    private static int NearestIndex(double c, int len, Settings s)
+    private static int NearestIndex(double c, int len, double scale, Settings s)
     {
         if (double.IsNaN(c))
             return -1;
         double r = s.NearestMode switch
         {
+            "legacy" => scale < 1 ? Math.Ceiling(c) : Math.Floor(c),
             "floor" => Math.Floor(c),
             "ceil" => Math.Ceiling(c),
             "round_prefer_ceil" => c - Math.Floor(c) == 0.5 ? Math.Ceiling(c) : Math.Round(c),
