@@ -49,14 +49,16 @@ internal static class Signal
         bool inverse = ctx.Node.GetInt("inverse", 0) != 0, onesided = ctx.Node.GetInt("onesided", 0) != 0;
         bool complex = xt.Shape[^1] == 2;
         int len = xt.Shape[axis];
-        int n = ctx.OptionalInput(1) is { Length: > 0 } lt ? checked((int)lt.ToInt64Array()[0]) : len;
+        bool irfft = inverse && onesided;
+        int n = ctx.OptionalInput(1) is { Length: > 0 } lt ? checked((int)lt.ToInt64Array()[0]) : irfft ? 2 * (len - 1) : len;
         if (n <= 0)
             throw ctx.Fail($"dft_length {n} must be positive");
-        int bins = onesided ? n / 2 + 1 : n;
+        // Inverse one-sided: the input is half a Hermitian spectrum, the output n real samples.
+        int bins = irfft ? n : onesided ? n / 2 + 1 : n;
         int outer = NNUtil.Product(xt.Shape[..axis]), inner = NNUtil.Product(xt.Shape[(axis + 1)..^1]);
-        int comp = complex ? 2 : 1;
+        int comp = complex ? 2 : 1, outComp = irfft ? 1 : 2;
         double[] x = xt.ToDoubleArray();
-        var y = new double[outer * bins * inner * 2];
+        var y = new double[outer * bins * inner * outComp];
         var re = new double[n];
         var im = new double[n];
         var ore = new double[bins];
@@ -72,17 +74,25 @@ internal static class Signal
                     re[t] = x[src];
                     im[t] = complex ? x[src + 1] : 0;
                 }
+                if (irfft)
+                    for (int t = Math.Min(n, len); t < n; ++t)
+                        if (n - t < len)
+                        {
+                            re[t] = re[n - t];
+                            im[t] = -im[n - t];
+                        }
                 Dft(re, im, n, bins, inverse, ore, oim);
                 for (int k = 0; k < bins; ++k)
                 {
-                    int dst = ((o * bins + k) * inner + i) * 2;
+                    int dst = ((o * bins + k) * inner + i) * outComp;
                     y[dst] = ore[k];
-                    y[dst + 1] = oim[k];
+                    if (!irfft)
+                        y[dst + 1] = oim[k];
                 }
             }
         int[] shape = xt.Shape.ToArray();
         shape[axis] = bins;
-        shape[^1] = 2;
+        shape[^1] = outComp;
         return NNUtil.FromDoubles(xt.DataType, y, shape);
     }
 
@@ -168,7 +178,8 @@ internal static class Signal
             throw ctx.Fail("num_mel_bins, dft_length and sample_rate must be positive");
         int specBins = dftLen / 2 + 1;
         double loMel = 2595 * Math.Log10(1 + lo / 700), hiMel = 2595 * Math.Log10(1 + hi / 700);
-        double melStep = (hiMel - loMel) / (mels + 1);
+        // The step divides the mel range by num_mel_bins + 2 (the number of band edges), as the reference does.
+        double melStep = (hiMel - loMel) / (mels + 2);
         var bin = new int[mels + 2];
         for (int i = 0; i < bin.Length; ++i)
         {
