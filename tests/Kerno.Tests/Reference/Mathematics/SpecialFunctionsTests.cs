@@ -1,6 +1,6 @@
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Tests.Reference.Math;
+namespace Kerno.Tests.Reference.Mathematics;
 
 public class SpecialFunctionsTests
 {

@@ -1,6 +1,6 @@
-using static Kerno.Tests.Reference.Tensor.OpRunner;
+using static Kerno.Tests.Reference.Tensors.OpRunner;
 
-namespace Kerno.Tests.Reference.Tensor;
+namespace Kerno.Tests.Reference.Tensors;
 
 public class NumericOpsTests
 {

@@ -1,6 +1,6 @@
-using static Kerno.Tests.Reference.Math.OpTester;
+using static Kerno.Tests.Reference.Mathematics.OpTester;
 
-namespace Kerno.Tests.Reference.Math;
+namespace Kerno.Tests.Reference.Mathematics;
 
 public class ActivationTests
 {

@@ -1,7 +1,7 @@
 using Kerno.Graph;
 using Kerno.Reference;
 
-namespace Kerno.Tests.Reference.Math;
+namespace Kerno.Tests.Reference.Mathematics;
 
 /// <summary>Runs one reference operator on tensors, without a model: builds the node and calls the kernel.</summary>
 internal static class OpTester

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>
 /// Comparisons (Equal, Less, ...), boolean logic (Not, And, Or, Xor), bitwise integer ops, BitShift, Where, IsNaN

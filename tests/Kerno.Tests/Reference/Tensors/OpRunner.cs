@@ -1,7 +1,7 @@
 using Kerno.Graph;
 using Kerno.Reference;
 
-namespace Kerno.Tests.Reference.Tensor;
+namespace Kerno.Tests.Reference.Tensors;
 
 /// <summary>Builds a one-node graph by hand and runs the reference kernel of its operator.</summary>
 internal static class OpRunner

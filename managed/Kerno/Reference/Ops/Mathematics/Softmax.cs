@@ -1,6 +1,6 @@
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>
 /// Softmax, LogSoftmax and Hardmax. From opset 13 they work along one axis (default -1); before, the input is viewed as

@@ -1,7 +1,7 @@
 using System.Numerics;
 using Kerno.Reference.Numerics;
 
-namespace Kerno.Reference.Ops.Math;
+namespace Kerno.Reference.Ops.Mathematics;
 
 /// <summary>
 /// Element-wise arithmetic with numpy broadcasting (Add, Sub, Mul, Div, Mod, Pow, Max, Min, Sum, Mean) and the
