@@ -2,6 +2,9 @@ using static Kerno.Tests.Reference.NN.NNTestUtil;
 
 namespace Kerno.Tests.Reference.NN;
 
+using Math = System.Math;
+using Tensor = Kerno.Tensor;
+
 public class ConvTests
 {
     /// <summary>Direct 2-D convolution straight from the definition.</summary>

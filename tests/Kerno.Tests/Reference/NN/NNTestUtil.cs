@@ -3,6 +3,9 @@ using Kerno.Reference;
 
 namespace Kerno.Tests.Reference.NN;
 
+using Math = System.Math;
+using Tensor = Kerno.Tensor;
+
 /// <summary>Builds nodes and runs reference operators directly.</summary>
 internal static class NNTestUtil
 {

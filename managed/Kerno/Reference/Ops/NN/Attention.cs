@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>Attention (opset 23/24: MHA/GQA/MQA, masks, causal, past KV, softcap, qk output modes) and RotaryEmbedding.</summary>
 internal static class Attention
 {

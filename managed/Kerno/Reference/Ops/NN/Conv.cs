@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>Conv, ConvTranspose and ConvInteger: im2col / col2im around a double-precision GEMM.</summary>
 internal static class Conv
 {

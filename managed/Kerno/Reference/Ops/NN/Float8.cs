@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>Encoding and decoding of the 8-bit and 4-bit float formats (stored one code per byte).</summary>
 internal static class Float8
 {

@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>MatMul, Gemm, MatMulInteger and QLinearMatMul.</summary>
 internal static class MatMul
 {

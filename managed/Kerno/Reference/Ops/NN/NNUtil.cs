@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>Helpers shared by the NN reference operators: element conversion, attributes, window geometry, a dense GEMM.</summary>
 internal static class NNUtil
 {

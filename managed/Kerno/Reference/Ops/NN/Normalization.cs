@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>BatchNormalization, InstanceNormalization, LayerNormalization, GroupNormalization, RMSNormalization,
 /// LpNormalization, MeanVarianceNormalization and LRN. Statistics are computed in double.</summary>
 internal static class Normalization

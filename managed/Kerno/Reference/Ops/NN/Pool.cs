@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>MaxPool, AveragePool, LpPool, the global pools and MaxUnpool.</summary>
 internal static class Pool
 {

@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear (per-tensor, per-axis, blocked).</summary>
 internal static class Quantize
 {

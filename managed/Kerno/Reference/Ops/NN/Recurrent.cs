@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>RNN, GRU and LSTM (all directions, sequence_lens, initial states, layout, clip, activations, peepholes).</summary>
 internal static class Recurrent
 {

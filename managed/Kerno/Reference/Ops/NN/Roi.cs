@@ -1,5 +1,7 @@
 namespace Kerno.Reference.Ops.NN;
 
+using Math = System.Math;
+
 /// <summary>MaxRoiPool, RoiAlign and NonMaxSuppression.</summary>
 internal static class Roi
 {
