@@ -1,0 +1,165 @@
+/* AVX-512 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_14x32_avx512.S (same contract, used as
+ * fallback and as a second reference in tests), packers for MR = 14 / NR = 32, and the vector activations
+ * the kernel's store does not fuse. */
+#include "sgemm_internal.h"
+
+#include <immintrin.h>
+
+enum { MR = 14, NR = 32 };
+
+static inline __mmask16 lo_mask(size_t nr) { return nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1); }
+static inline __mmask16 hi_mask(size_t nr)
+{
+    return nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
+}
+
+void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                const sgemm_ukr_ctx* ctx)
+{
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; ++i)
+        acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (size_t p = 0; p < kc; ++p) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        for (int i = 0; i < MR; ++i) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR;
+        b += NR;
+    }
+    const uint32_t f = ctx->flags;
+    const __mmask16 m0 = lo_mask(ctx->nr), m1 = hi_mask(ctx->nr);
+    const __m512 alpha = _mm512_set1_ps(ctx->alpha), beta = _mm512_set1_ps(ctx->beta);
+    const __m512 lo = _mm512_set1_ps(ctx->clamp_min), hi = _mm512_set1_ps(ctx->clamp_max);
+    __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+    if (f & SGEMM_F_BIAS_COL) {
+        cb0 = _mm512_maskz_loadu_ps(m0, ctx->bias);
+        cb1 = _mm512_maskz_loadu_ps(m1, ctx->bias + 16);
+    }
+    for (size_t i = 0; i < ctx->mr; ++i) {
+        __m512 x0 = acc[i][0], x1 = acc[i][1];
+        float* ci = c + i * ldc;
+        if (f & SGEMM_F_ALPHA) {
+            x0 = _mm512_mul_ps(x0, alpha);
+            x1 = _mm512_mul_ps(x1, alpha);
+        }
+        if (f & SGEMM_F_BETA) {
+            x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, ci), beta, x0);
+            x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, ci + 16), beta, x1);
+        }
+        if (f & SGEMM_F_BIAS_ROW) {
+            __m512 rb = _mm512_set1_ps(ctx->bias[i]);
+            x0 = _mm512_add_ps(x0, rb);
+            x1 = _mm512_add_ps(x1, rb);
+        }
+        if (f & SGEMM_F_BIAS_COL) {
+            x0 = _mm512_add_ps(x0, cb0);
+            x1 = _mm512_add_ps(x1, cb1);
+        }
+        if (f & SGEMM_F_CLAMP) {
+            x0 = _mm512_min_ps(_mm512_max_ps(x0, lo), hi);
+            x1 = _mm512_min_ps(_mm512_max_ps(x1, lo), hi);
+        }
+        _mm512_mask_storeu_ps(ci, m0, x0);
+        _mm512_mask_storeu_ps(ci + 16, m1, x1);
+    }
+}
+
+/* ---- packing ---- */
+void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
+{
+    kerno_sgemm_pack_a_any(MR, trans, mc, kc, src, ld, dst);
+}
+
+void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst)
+{
+    if (trans) {
+        kerno_sgemm_pack_b_any(NR, trans, kc, nc, src, ld, dst);
+        return;
+    }
+    /* op(B) = B: each packed row is 32 consecutive floats of a B row; the edge panel is masked and zero-filled. */
+    for (size_t j0 = 0; j0 < nc; j0 += NR) {
+        size_t cols = nc - j0;
+        const float* s = src + j0;
+        if (cols >= NR) {
+            for (size_t p = 0; p < kc; ++p) {
+                _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
+                _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+            }
+        } else {
+            __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
+            for (size_t p = 0; p < kc; ++p) {
+                _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
+                _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+            }
+        }
+        dst += NR * kc;
+    }
+}
+
+/* ---- activations ---- */
+static inline __m512 exp_ps(__m512 x)
+{
+    /* exp(x) = 2^n * e^r, n = round(x log2 e), |r| <= ln2/2, e^r by its degree-6 Taylor polynomial (< 2e-7 rel) */
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33654f)), _mm512_set1_ps(88.37626f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+static inline __m512 sigmoid_ps(__m512 x)
+{
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_RELU:
+        return _mm512_max_ps(x, _mm512_setzero_ps());
+    case KERNO_ACT_CLIP:
+        return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(p0)), _mm512_set1_ps(p1));
+    case KERNO_ACT_LEAKY_RELU: {
+        __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(x, neg, x, _mm512_set1_ps(p0));
+    }
+    case KERNO_ACT_SIGMOID:
+        return sigmoid_ps(x);
+    case KERNO_ACT_HARD_SWISH: {
+        __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+        t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+        return _mm512_mul_ps(x, t);
+    }
+    case KERNO_ACT_GELU_TANH: {
+        __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+        __m512 u2 = _mm512_mul_ps(_mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x), _mm512_set1_ps(1.5957691216057308f));
+        return _mm512_mul_ps(x, sigmoid_ps(u2));
+    }
+    case KERNO_ACT_SILU:
+        return _mm512_mul_ps(x, sigmoid_ps(x));
+    default:
+        return x;
+    }
+}
+
+void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    for (size_t i = 0; i < mr; ++i) {
+        float* ci = c + i * ldc;
+        for (size_t j = 0; j < nr; j += 16) {
+            __mmask16 m = lo_mask(nr - j);
+            _mm512_mask_storeu_ps(ci + j, m, act_ps(_mm512_maskz_loadu_ps(m, ci + j), act, p0, p1));
+        }
+    }
+}
