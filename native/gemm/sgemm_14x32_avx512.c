@@ -68,31 +68,98 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
 }
 
 /* ---- packing ---- */
+/* In-register 16 x 16 transpose: r[i] row i in, r[j] column j out. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    for (int i = 0; i < 16; i += 8)
+        for (int j = 0; j < 4; ++j) {
+            t[i + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0x88);
+            t[i + 4 + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0xdd);
+        }
+    for (int j = 0; j < 8; ++j) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+        r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+}
+
+/* Loads up to 16 rows (`rows`, stride ld) of `cols` <= 16 floats each, zero-filled, and transposes them:
+ * r[p] then holds column p of the block. */
+static inline void load_transpose(__m512 r[16], const float* src, size_t ld, size_t rows, size_t cols)
+{
+    __mmask16 m = lo_mask(cols);
+    for (size_t i = 0; i < 16; ++i)
+        r[i] = i < rows ? _mm512_maskz_loadu_ps(m, src + i * ld) : _mm512_setzero_ps();
+    transpose16(r);
+}
+
 void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
 {
-    kerno_sgemm_pack_a_any(MR, trans, mc, kc, src, ld, dst);
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t i0 = 0; i0 < mc; i0 += MR) {
+        size_t rows = mc - i0 < MR ? mc - i0 : MR;
+        if (trans) {
+            /* op(A)[i][p] = src[p*ld + i]: one masked row copy per depth step */
+            __mmask16 m = lo_mask(rows);
+            for (size_t p = 0; p < kc; ++p)
+                _mm512_mask_storeu_ps(dst + p * MR, m14, _mm512_maskz_loadu_ps(m, src + p * ld + i0));
+        } else {
+            /* op(A)[i][p] = src[i*ld + p]: transpose 14 x 16 blocks, 16 depth steps of 14 floats each */
+            const float* s = src + i0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t cols = kc - p0 < 16 ? kc - p0 : 16;
+                __m512 r[16];
+                load_transpose(r, s + p0, ld, rows, cols);
+                for (size_t p = 0; p < cols; ++p)
+                    _mm512_mask_storeu_ps(dst + (p0 + p) * MR, m14, r[p]);
+            }
+        }
+        dst += MR * kc;
+    }
 }
 
 void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst)
 {
-    if (trans) {
-        kerno_sgemm_pack_b_any(NR, trans, kc, nc, src, ld, dst);
-        return;
-    }
-    /* op(B) = B: each packed row is 32 consecutive floats of a B row; the edge panel is masked and zero-filled. */
     for (size_t j0 = 0; j0 < nc; j0 += NR) {
         size_t cols = nc - j0;
-        const float* s = src + j0;
-        if (cols >= NR) {
-            for (size_t p = 0; p < kc; ++p) {
-                _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
-                _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+        if (trans) {
+            /* op(B)[p][j] = src[j*ld + p]: transpose two 16 x 16 blocks (columns j0..+15, +16..+31) */
+            size_t n0 = cols < 16 ? cols : 16, n1 = cols > 16 ? (cols < 32 ? cols - 16 : 16) : 0;
+            const float* s = src + j0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t kk = kc - p0 < 16 ? kc - p0 : 16;
+                __m512 lo[16], hi[16];
+                load_transpose(lo, s + p0, ld, n0, kk);
+                load_transpose(hi, s + 16 * ld + p0, ld, n1, kk);
+                for (size_t p = 0; p < kk; ++p) {
+                    _mm512_storeu_ps(dst + (p0 + p) * NR, lo[p]);
+                    _mm512_storeu_ps(dst + (p0 + p) * NR + 16, hi[p]);
+                }
             }
         } else {
-            __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
-            for (size_t p = 0; p < kc; ++p) {
-                _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
-                _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+            /* op(B)[p][j] = src[p*ld + j]: 32 consecutive floats per depth step; the edge panel masked, zero-filled */
+            const float* s = src + j0;
+            if (cols >= NR) {
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
+                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+                }
+            } else {
+                __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
+                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+                }
             }
         }
         dst += NR * kc;

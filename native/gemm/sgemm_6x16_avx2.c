@@ -69,30 +69,90 @@ void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c
 }
 
 /* ---- packing ---- */
+/* In-register 8 x 8 transpose: r[i] row i in, r[j] column j out. */
+static inline void transpose8(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    for (int j = 0; j < 4; ++j) {
+        r[j] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x31);
+    }
+}
+
+/* Loads up to 8 rows of `cols` <= 8 floats (zero-filled) and transposes them: r[p] = column p. */
+static inline void load_transpose(__m256 r[8], const float* src, size_t ld, size_t rows, size_t cols)
+{
+    __m256i m = lane_mask(cols, 0);
+    for (size_t i = 0; i < 8; ++i)
+        r[i] = i < rows ? (cols == 8 ? _mm256_loadu_ps(src + i * ld) : _mm256_maskload_ps(src + i * ld, m))
+                        : _mm256_setzero_ps();
+    transpose8(r);
+}
+
+/* The packing buffers have at least 64 bytes of slack after them (sgemm_driver.c), so a depth step of 6 floats
+ * may be written with an 8-float store: the 2 extra floats land where the next step (or panel) goes next. */
 void kerno_sgemm_pack_a6_avx2(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
 {
-    kerno_sgemm_pack_a_any(MR, trans, mc, kc, src, ld, dst);
+    for (size_t i0 = 0; i0 < mc; i0 += MR) {
+        size_t rows = mc - i0 < MR ? mc - i0 : MR;
+        if (trans) {
+            __m256i m = lane_mask(rows, 0);
+            for (size_t p = 0; p < kc; ++p)
+                _mm256_storeu_ps(dst + p * MR, _mm256_maskload_ps(src + p * ld + i0, m));
+        } else {
+            const float* s = src + i0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 8) {
+                size_t cols = kc - p0 < 8 ? kc - p0 : 8;
+                __m256 r[8];
+                load_transpose(r, s + p0, ld, rows, cols);
+                for (size_t p = 0; p < cols; ++p)
+                    _mm256_storeu_ps(dst + (p0 + p) * MR, r[p]);
+            }
+        }
+        dst += MR * kc;
+    }
 }
 
 void kerno_sgemm_pack_b16_avx2(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst)
 {
-    if (trans) {
-        kerno_sgemm_pack_b_any(NR, trans, kc, nc, src, ld, dst);
-        return;
-    }
     for (size_t j0 = 0; j0 < nc; j0 += NR) {
         size_t cols = nc - j0;
-        const float* s = src + j0;
-        if (cols >= NR) {
-            for (size_t p = 0; p < kc; ++p) {
-                _mm256_storeu_ps(dst + p * NR, _mm256_loadu_ps(s + p * ld));
-                _mm256_storeu_ps(dst + p * NR + 8, _mm256_loadu_ps(s + p * ld + 8));
+        if (trans) {
+            size_t n0 = cols < 8 ? cols : 8, n1 = cols > 8 ? (cols < 16 ? cols - 8 : 8) : 0;
+            const float* s = src + j0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 8) {
+                size_t kk = kc - p0 < 8 ? kc - p0 : 8;
+                __m256 lo[8], hi[8];
+                load_transpose(lo, s + p0, ld, n0, kk);
+                load_transpose(hi, s + 8 * ld + p0, ld, n1, kk);
+                for (size_t p = 0; p < kk; ++p) {
+                    _mm256_storeu_ps(dst + (p0 + p) * NR, lo[p]);
+                    _mm256_storeu_ps(dst + (p0 + p) * NR + 8, hi[p]);
+                }
             }
         } else {
-            __m256i m0 = lane_mask(cols, 0), m1 = lane_mask(cols, 8);
-            for (size_t p = 0; p < kc; ++p) {
-                _mm256_storeu_ps(dst + p * NR, _mm256_maskload_ps(s + p * ld, m0));
-                _mm256_storeu_ps(dst + p * NR + 8, _mm256_maskload_ps(s + p * ld + 8, m1));
+            const float* s = src + j0;
+            if (cols >= NR) {
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm256_storeu_ps(dst + p * NR, _mm256_loadu_ps(s + p * ld));
+                    _mm256_storeu_ps(dst + p * NR + 8, _mm256_loadu_ps(s + p * ld + 8));
+                }
+            } else {
+                __m256i m0 = lane_mask(cols, 0), m1 = lane_mask(cols, 8);
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm256_storeu_ps(dst + p * NR, _mm256_maskload_ps(s + p * ld, m0));
+                    _mm256_storeu_ps(dst + p * NR + 8, _mm256_maskload_ps(s + p * ld + 8, m1));
+                }
             }
         }
         dst += NR * kc;

@@ -79,7 +79,8 @@ static float* scratch_get(int which, size_t floats)
         b->p = NULL;
         b->cap = 0;
         void* p = NULL;
-        /* 4 KiB alignment: panels start on a page, and consecutive calls reuse the same lines. */
+        /* 4 KiB alignment: panels start on a page. 256 bytes of slack: packers may store a full vector
+         * past the last depth step (sgemm_6x16_avx2.c). */
         if (posix_memalign(&p, 4096, floats * sizeof(float) + 256) != 0)
             return NULL;
         b->p = p;
