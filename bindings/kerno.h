@@ -154,7 +154,8 @@ KERNO_API kerno_status kerno_sgemm_threaded(int32_t trans_a, int32_t trans_b, si
 /* Tuning and test hooks (process-wide, not thread-safe; call before starting GEMMs). The blocking of the
  * active kernel set: MR x NR register tile, MC/NC/KC cache blocks. kerno_sgemm_set_blocking overrides MC/NC/KC
  * (0 keeps the automatic value; all 0 restores the defaults; MC/NC are rounded up to MR/NR);
- * variant 0 runs the assembly micro-kernels, 1 their C/intrinsics twins. */
+ * variant bit 0 runs the C/intrinsics twins of the assembly micro-kernels, bit 1 turns off the small-M path
+ * (GEMV-like shapes read B unpacked), so tests reach every kernel. */
 KERNO_API kerno_status kerno_sgemm_get_blocking(size_t* mr, size_t* nr, size_t* mc, size_t* nc, size_t* kc);
 KERNO_API kerno_status kerno_sgemm_set_blocking(size_t mc, size_t nc, size_t kc, int32_t variant);
 

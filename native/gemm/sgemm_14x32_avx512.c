@@ -166,6 +166,80 @@ void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* s
     }
 }
 
+/* ---- small M: GEMV-like shapes straight from the unpacked B ---- */
+/* M rows x 64 columns in 4M zmm accumulators over the whole depth; B rows stream with stride ldb. */
+static inline __attribute__((always_inline)) void small_rows(const int M, size_t n, size_t k, const float* a,
+                                                             size_t lda, int ta, const float* b, size_t ldb,
+                                                             float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    const size_t sa = ta ? 1 : lda, pa = ta ? lda : 1; /* op(A)[r][p] = a[r*sa + p*pa] */
+    const uint32_t f = ctx->flags;
+    for (size_t j = 0; j < n; j += 64) {
+        size_t nb = n - j < 64 ? n - j : 64;
+        __mmask16 m[4];
+        for (int v = 0; v < 4; ++v)
+            m[v] = nb > (size_t)(16 * v) ? lo_mask(nb - 16 * v) : 0;
+        __m512 x[4][4];
+        for (int r = 0; r < M; ++r)
+            for (int v = 0; v < 4; ++v)
+                x[r][v] = _mm512_setzero_ps();
+        const float* bp = b + j;
+        if (nb == 64) {
+            for (size_t p = 0; p < k; ++p, bp += ldb) {
+                __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+                __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+                for (int r = 0; r < M; ++r) {
+                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
+                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
+                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
+                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
+                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                }
+            }
+        } else {
+            for (size_t p = 0; p < k; ++p, bp += ldb) {
+                __m512 b0 = _mm512_maskz_loadu_ps(m[0], bp), b1 = _mm512_maskz_loadu_ps(m[1], bp + 16);
+                __m512 b2 = _mm512_maskz_loadu_ps(m[2], bp + 32), b3 = _mm512_maskz_loadu_ps(m[3], bp + 48);
+                for (int r = 0; r < M; ++r) {
+                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
+                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
+                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
+                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
+                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                }
+            }
+        }
+        for (int r = 0; r < M; ++r) {
+            float* cr = c + r * ldc + j;
+            for (int v = 0; v < 4; ++v) {
+                __m512 y = x[r][v];
+                if (f & SGEMM_F_ALPHA)
+                    y = _mm512_mul_ps(y, _mm512_set1_ps(ctx->alpha));
+                if (f & SGEMM_F_BETA)
+                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
+                if (f & SGEMM_F_BIAS_ROW)
+                    y = _mm512_add_ps(y, _mm512_set1_ps(ctx->bias[r]));
+                if (f & SGEMM_F_BIAS_COL)
+                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m[v], ctx->bias + j + 16 * v));
+                if (f & SGEMM_F_CLAMP)
+                    y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(ctx->clamp_min)), _mm512_set1_ps(ctx->clamp_max));
+                _mm512_mask_storeu_ps(cr + 16 * v, m[v], y);
+            }
+        }
+    }
+}
+
+void kerno_sgemm_small_m_avx512(size_t m, size_t n, size_t k, const float* a, size_t lda, int trans_a,
+                                const float* b, size_t ldb, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    switch (m) {
+    case 1: small_rows(1, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    case 2: small_rows(2, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    case 3: small_rows(3, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    default: small_rows(4, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    }
+}
+
 /* ---- activations ---- */
 static inline __m512 exp_ps(__m512 x)
 {

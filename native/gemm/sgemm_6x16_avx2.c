@@ -159,6 +159,70 @@ void kerno_sgemm_pack_b16_avx2(int trans, size_t kc, size_t nc, const float* src
     }
 }
 
+/* ---- small M: GEMV-like shapes straight from the unpacked B ---- */
+/* M <= 2 rows x 32 columns in 4M ymm accumulators over the whole depth; B rows stream with stride ldb. */
+static inline __attribute__((always_inline)) void small_rows(const int M, size_t n, size_t k, const float* a,
+                                                             size_t lda, int ta, const float* b, size_t ldb,
+                                                             float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    const size_t sa = ta ? 1 : lda, pa = ta ? lda : 1;
+    const uint32_t f = ctx->flags;
+    for (size_t j = 0; j < n; j += 32) {
+        size_t nb = n - j < 32 ? n - j : 32;
+        __m256i m[4];
+        for (int v = 0; v < 4; ++v)
+            m[v] = lane_mask(nb > (size_t)(8 * v) ? nb - 8 * v : 0, 0);
+        __m256 x[2][4];
+        for (int r = 0; r < M; ++r)
+            for (int v = 0; v < 4; ++v)
+                x[r][v] = _mm256_setzero_ps();
+        const float* bp = b + j;
+        for (size_t p = 0; p < k; ++p, bp += ldb) {
+            __m256 bv[4];
+            if (nb == 32)
+                for (int v = 0; v < 4; ++v)
+                    bv[v] = _mm256_loadu_ps(bp + 8 * v);
+            else
+                for (int v = 0; v < 4; ++v)
+                    bv[v] = _mm256_maskload_ps(bp + 8 * v, m[v]);
+            for (int r = 0; r < M; ++r) {
+                __m256 ar = _mm256_set1_ps(a[r * sa + p * pa]);
+                for (int v = 0; v < 4; ++v)
+                    x[r][v] = _mm256_fmadd_ps(ar, bv[v], x[r][v]);
+            }
+        }
+        for (int r = 0; r < M; ++r) {
+            float* cr = c + r * ldc + j;
+            for (int v = 0; v < 4; ++v) {
+                __m256 y = x[r][v];
+                if (f & SGEMM_F_ALPHA)
+                    y = _mm256_mul_ps(y, _mm256_set1_ps(ctx->alpha));
+                if (f & SGEMM_F_BETA)
+                    y = _mm256_fmadd_ps(_mm256_maskload_ps(cr + 8 * v, m[v]), _mm256_set1_ps(ctx->beta), y);
+                if (f & SGEMM_F_BIAS_ROW)
+                    y = _mm256_add_ps(y, _mm256_set1_ps(ctx->bias[r]));
+                if (f & SGEMM_F_BIAS_COL)
+                    y = _mm256_add_ps(y, _mm256_maskload_ps(ctx->bias + j + 8 * v, m[v]));
+                if (f & SGEMM_F_CLAMP)
+                    y = _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(ctx->clamp_min)), _mm256_set1_ps(ctx->clamp_max));
+                if (nb == 32)
+                    _mm256_storeu_ps(cr + 8 * v, y);
+                else
+                    _mm256_maskstore_ps(cr + 8 * v, m[v], y);
+            }
+        }
+    }
+}
+
+void kerno_sgemm_small_m_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda, int trans_a, const float* b,
+                              size_t ldb, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    if (m == 1)
+        small_rows(1, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx);
+    else
+        small_rows(2, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx);
+}
+
 /* ---- activations ---- */
 static inline __m256 exp_ps(__m256 x)
 {

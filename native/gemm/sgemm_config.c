@@ -13,7 +13,7 @@ static const sgemm_kernel_desc k_generic = {
     KERNO_ISA_GENERIC, "generic-4x16", SGEMM_GENERIC_MR, SGEMM_GENERIC_NR,
     kerno_sgemm_ukernel_generic, kerno_sgemm_ukernel_generic,
     kerno_sgemm_pack_a_generic, kerno_sgemm_pack_b_generic, kerno_sgemm_act_tile_generic,
-    8, 8, 4,
+    NULL, 0, 8, 8, 4,
 };
 
 #if KERNO_ARCH_X86_64
@@ -21,13 +21,13 @@ static const sgemm_kernel_desc k_avx2 = {
     KERNO_ISA_AVX2, "avx2-6x16", 6, 16,
     kerno_sgemm_6x16_avx2, kerno_sgemm_6x16_avx2_c,
     kerno_sgemm_pack_a6_avx2, kerno_sgemm_pack_b16_avx2, kerno_sgemm_act_tile_avx2,
-    8, 8, 4,
+    kerno_sgemm_small_m_avx2, 2, 8, 8, 4,
 };
 static const sgemm_kernel_desc k_avx512 = {
     KERNO_ISA_AVX512, "avx512-14x32", 14, 32,
     kerno_sgemm_14x32_avx512, kerno_sgemm_14x32_avx512_c,
     kerno_sgemm_pack_a14_avx512, kerno_sgemm_pack_b32_avx512, kerno_sgemm_act_tile_avx512,
-    8, 8, 4,
+    kerno_sgemm_small_m_avx512, 4, 8, 8, 4,
 };
 #endif
 
@@ -36,7 +36,7 @@ static const sgemm_kernel_desc k_neon = {
     KERNO_ISA_NEON, "neon-8x12", 8, 12,
     kerno_sgemm_8x12_neon, kerno_sgemm_8x12_neon_c,
     kerno_sgemm_pack_a8_neon, kerno_sgemm_pack_b12_neon, kerno_sgemm_act_tile_neon,
-    8, 8, 4,
+    NULL, 0, 8, 8, 4,
 };
 #endif
 
@@ -158,8 +158,9 @@ static volatile int32_t ovr_variant;
 
 kerno_status kerno_sgemm_set_blocking(size_t mc, size_t nc, size_t kc, int32_t variant)
 {
-    if (variant != 0 && variant != 1)
-        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_sgemm_set_blocking: variant %d is not 0 (asm) or 1 (twin)",
+    if (variant < 0 || variant > 3)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT,
+                          "kerno_sgemm_set_blocking: variant %d is not 0..3 (bit 0: twins, bit 1: no small-M path)",
                           variant);
     if (mc > (1u << 20) || nc > (1u << 24) || kc > (1u << 16))
         return kerno_fail(KERNO_ERR_INVALID_ARGUMENT,
@@ -202,7 +203,8 @@ void kerno_sgemm_config(sgemm_config* cfg)
         nc = round_up(nc, nr);
     }
     cfg->kd = kd;
-    cfg->ukernel = ovr_variant == 1 ? kd->ukernel_twin : kd->ukernel;
+    cfg->ukernel = (ovr_variant & 1) ? kd->ukernel_twin : kd->ukernel;
+    cfg->force_packed = (ovr_variant & 2) != 0;
     cfg->mr = mr;
     cfg->nr = nr;
     cfg->mc = mc;

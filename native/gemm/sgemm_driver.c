@@ -127,6 +127,24 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
     const int post = post_activation(P->act);
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 
+    if (kd->small_m != NULL && i1 - i0 <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
+        uint32_t flags = 0;
+        if (P->alpha != 1.0f && K > 0) flags |= SGEMM_F_ALPHA;
+        ctx.beta = P->beta;
+        if (P->beta != 0.0f) flags |= SGEMM_F_BETA;
+        if (P->bias_kind == KERNO_BIAS_ROW) flags |= SGEMM_F_BIAS_ROW;
+        if (P->bias_kind == KERNO_BIAS_COL) flags |= SGEMM_F_BIAS_COL;
+        if (P->act == KERNO_ACT_RELU || P->act == KERNO_ACT_CLIP) flags |= SGEMM_F_CLAMP;
+        ctx.flags = flags;
+        ctx.bias = (flags & SGEMM_F_BIAS_ROW) ? P->bias + i0 : (flags & SGEMM_F_BIAS_COL) ? P->bias + j0 : NULL;
+        const float* a = K == 0 ? P->a : (P->ta ? P->a + i0 : P->a + i0 * P->lda);
+        float* c = P->c + i0 * P->ldc + j0;
+        kd->small_m(i1 - i0, j1 - j0, K, a, P->lda, P->ta, K == 0 ? P->b : P->b + j0, P->ldb, c, P->ldc, &ctx);
+        if (post)
+            kd->act_tile(c, P->ldc, i1 - i0, j1 - j0, P->act, P->p0, P->p1);
+        return KERNO_OK;
+    }
+
     for (size_t jc = j0; jc < j1; jc += NC) {
         const size_t nc = min_sz(NC, j1 - jc);
         for (size_t pc = 0;; pc += KC) {

@@ -56,6 +56,12 @@ typedef void (*sgemm_pack_b_fn)(int trans, size_t kc, size_t nc, const float* sr
  * right after the kernel stored it, while it is still in L1. */
 typedef void (*sgemm_act_fn)(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1);
 
+/* Small-M path (m <= small_m_max rows, B not transposed, not pre-packed): C(m x n) = epilogue(op(A) B) straight
+ * from the unpacked B, streaming its rows once; no B packing and no MR-row padding, for GEMV-like shapes.
+ * ctx carries the epilogue flags and the bias at (row 0, column 0); ctx->mr / nr are unused. */
+typedef void (*sgemm_small_fn)(size_t m, size_t n, size_t k, const float* a, size_t lda, int trans_a, const float* b,
+                               size_t ldb, float* c, size_t ldc, const sgemm_ukr_ctx* ctx);
+
 typedef struct sgemm_kernel_desc {
     int32_t isa;
     const char* name;
@@ -65,6 +71,8 @@ typedef struct sgemm_kernel_desc {
     sgemm_pack_a_fn pack_a;
     sgemm_pack_b_fn pack_b;
     sgemm_act_fn act_tile;
+    sgemm_small_fn small_m; /* NULL: always the packed path */
+    size_t small_m_max;
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;
@@ -74,6 +82,7 @@ typedef struct sgemm_config {
     const sgemm_kernel_desc* kd;
     sgemm_ukernel_fn ukernel;
     size_t mr, nr, mc, nc, kc;
+    int force_packed; /* tests: never take the small-M path */
 } sgemm_config;
 
 KERNO_INTERNAL void kerno_sgemm_config(sgemm_config* cfg);
@@ -111,6 +120,8 @@ KERNO_INTERNAL void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const flo
 KERNO_INTERNAL void kerno_sgemm_pack_a6_avx2(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b16_avx2(int trans, size_t kc, size_t nc, const float* src, size_t ld,
                                               float* dst);
+KERNO_INTERNAL void kerno_sgemm_small_m_avx2(size_t m, size_t n, size_t k, const float* a, size_t lda, int trans_a,
+                                             const float* b, size_t ldb, float* c, size_t ldc, const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0,
                                               float p1);
 /* asm/x86_64/sgemm_14x32_avx512.S and its intrinsics twin native/gemm/sgemm_14x32_avx512.c */
@@ -122,6 +133,9 @@ KERNO_INTERNAL void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc,
                                                 float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* src, size_t ld,
                                                 float* dst);
+KERNO_INTERNAL void kerno_sgemm_small_m_avx512(size_t m, size_t n, size_t k, const float* a, size_t lda,
+                                               int trans_a, const float* b, size_t ldb, float* c, size_t ldc,
+                                               const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0,
                                                 float p1);
 /* FMA throughput loops (asm/x86_64/fma_peak_x86_64.S): iters x 24 independent FMAs. */

@@ -189,9 +189,9 @@ static void for_each_path(void (*fn)(size_t mr, size_t nr))
     for (int32_t isa = KERNO_ISA_GENERIC; isa <= KERNO_ISA_NEON; ++isa) {
         if (kerno_set_isa(isa) != KERNO_OK)
             continue;
-        for (int variant = 0; variant <= 1; ++variant) {
-            if (isa == KERNO_ISA_GENERIC && variant == 1)
-                continue; /* the generic kernel is its own twin */
+        for (int variant = 0; variant <= 2; ++variant) {
+            if (isa == KERNO_ISA_GENERIC && variant != 0)
+                continue; /* the generic kernel is its own twin and has no small-M path */
             cur_isa = kerno_isa_name(isa);
             cur_variant = variant;
             CHECK(kerno_sgemm_set_blocking(0, 0, 0, variant) == KERNO_OK);
@@ -200,7 +200,8 @@ static void for_each_path(void (*fn)(size_t mr, size_t nr))
             long before = cases_run;
             int failures_before = kt_failures;
             fn(mr, nr);
-            printf("  %-8s %-5s %zux%zu: %ld cases%s\n", cur_isa, variant ? "twin" : "asm", mr, nr, cases_run - before,
+            static const char* const names[] = { "asm", "twin", "asm, no small-M path" };
+            printf("  %-8s %-22s %zux%zu: %ld cases%s\n", cur_isa, names[variant], mr, nr, cases_run - before,
                    kt_failures > failures_before ? " FAILED" : "");
         }
     }
@@ -250,7 +251,7 @@ static void random_shapes_body(size_t mr, size_t nr)
         gemm_case g = { 0 };
         g.ta = rnd() & 1;
         g.tb = rnd() & 1;
-        g.m = (size_t)rnd_int(1, it < 20 ? 160 : (int)mc + 40);
+        g.m = (size_t)rnd_int(1, it < 4 ? 5 : it < 20 ? 160 : (int)mc + 40);
         g.n = (size_t)rnd_int(1, it < 20 ? 160 : 300);
         g.k = (size_t)rnd_int(1, it < 12 ? 100 : (int)(2 * kc + 17));
         g.lda = (g.ta ? g.m : g.k) + (size_t)rnd_int(0, 9);
@@ -422,7 +423,7 @@ static void rejects_bad_arguments(void)
     CHECK(kerno_sgemm_range(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2, NULL, 0, 2, 0, 1) == KERNO_ERR_INVALID_ARGUMENT);
     CHECK(kerno_sgemm_range(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2, NULL, 2, 2, 1, 0) == KERNO_ERR_INVALID_ARGUMENT);
     CHECK(kerno_sgemm_threaded(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2, NULL, 0) == KERNO_ERR_INVALID_ARGUMENT);
-    CHECK(kerno_sgemm_set_blocking(0, 0, 0, 2) == KERNO_ERR_INVALID_ARGUMENT);
+    CHECK(kerno_sgemm_set_blocking(0, 0, 0, 4) == KERNO_ERR_INVALID_ARGUMENT);
     double g = 0;
     CHECK(kerno_bench_fma_peak(KERNO_ISA_GENERIC, 0.01, &g) == KERNO_ERR_UNSUPPORTED);
     CHECK(kerno_bench_fma_peak(KERNO_ISA_GENERIC, 0.0, &g) == KERNO_ERR_INVALID_ARGUMENT);

@@ -286,7 +286,8 @@ public static unsafe class SgemmTuning
     }
 
     /// <summary>Overrides MC / NC / KC (0 = automatic) and picks the assembly kernels (variant 0) or their
-    /// C / intrinsics twins (1). Not thread-safe: call between GEMMs.</summary>
+    /// C / intrinsics twins (bit 0 set); bit 1 turns off the small-M (GEMV-like) path. Not thread-safe: call
+    /// between GEMMs.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public static void SetBlocking(int mc = 0, int nc = 0, int kc = 0, int variant = 0)
     {

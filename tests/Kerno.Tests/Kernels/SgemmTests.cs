@@ -110,7 +110,7 @@ public class SgemmTests
         foreach (KernelIsa isa in SupportedIsas().ToList())
         {
             KernoRuntimeInfo.ForceIsa(isa);
-            for (int variant = 0; variant <= 1; ++variant)
+            for (int variant = 0; variant <= 3; ++variant)
             {
                 SgemmTuning.SetBlocking(variant: variant);
                 foreach (var (m, n, k, ta, tb, pad) in Shapes)
