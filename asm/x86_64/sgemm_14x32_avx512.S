@@ -19,6 +19,7 @@
 #define F_BIAS_ROW 4
 #define F_BIAS_COL 8
 #define F_CLAMP    16
+#define C_AHEAD    8  /* depth iterations (x4 steps) before the end at which C is pulled into L1 */
 
 /* One depth step at byte offsets aoff into the A panel and boff into the B panel. */
 .macro KSTEP aoff, boff
@@ -112,18 +113,37 @@ kerno_sgemm_14x32_avx512:
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
 
-    /* Warm the C tile while the loop runs: 14 rows x 128 bytes. */
+    /* C tile (14 rows x 128 bytes): into L2 now, into L1 (for writing) two iterations before the end of the
+     * depth loop. Fetched into L1 early, a power-of-two ldc puts its 28 lines into two 12-way L1 sets,
+     * where they evict each other (and the B micro-panel) long before the store needs them. */
     leaq         (,%r8,4), %r10
     movq         %rcx, %r11
     .rept 14
-    prefetcht0   (%r11)
-    prefetcht0   64(%r11)
+    prefetcht1   (%r11)
+    prefetcht1   64(%r11)
     addq         %r10, %r11
     .endr
 
     movq         %rdi, %rax
     shrq         $2, %rax
+    cmpq         $C_AHEAD, %rax
+    jbe          .Lwarm_c
+    subq         $C_AHEAD, %rax
+    call         .Lloop4
+    movq         $C_AHEAD, %rax
+.Lwarm_c:
+    movq         %rcx, %r11
+    .rept 14
+    prefetchw    (%r11)
+    prefetchw    64(%r11)
+    addq         %r10, %r11
+    .endr
+    testq        %rax, %rax
     jz           .Ltail
+    call         .Lloop4
+    jmp          .Ltail
+
+/* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: a local subroutine, so the loop body exists once. */
     .p2align 5
 .Lloop4:
     prefetcht0   448(%rsi)
@@ -138,6 +158,8 @@ kerno_sgemm_14x32_avx512:
     addq         $512, %rdx
     decq         %rax
     jnz          .Lloop4
+    ret
+
 .Ltail:
     andq         $3, %rdi
     jz           .Lstore

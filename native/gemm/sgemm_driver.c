@@ -92,6 +92,16 @@ static float* scratch_get(int which, size_t floats)
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
+/* The block size for `total` split into ceil(total / block) even parts, rounded up to a multiple of `unit`. */
+static size_t balance(size_t total, size_t block, size_t unit)
+{
+    if (total <= block)
+        return block;
+    size_t parts = (total + block - 1) / block;
+    size_t even = round_up((total + parts - 1) / parts, unit);
+    return even < block ? even : block;
+}
+
 static int post_activation(int32_t act)
 {
     return act == KERNO_ACT_LEAKY_RELU || act == KERNO_ACT_SIGMOID || act == KERNO_ACT_HARD_SWISH ||
@@ -105,9 +115,12 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
     if (i0 >= i1 || j0 >= j1)
         return KERNO_OK;
     const sgemm_kernel_desc* kd = cfg->kd;
-    const size_t MR = cfg->mr, NR = cfg->nr, MC = cfg->mc, NC = cfg->nc;
-    const size_t KC = P->packed ? P->packed_kc : cfg->kc;
-    const size_t K = P->k;
+    const size_t MR = cfg->mr, NR = cfg->nr, K = P->k;
+    /* Even blocks: K = 1024 with KC = 192 runs 6 blocks of 176/144 rather than 5 x 192 + 64 (a short last block
+     * pays the C tile's load and store for a third of the work); same for MC over the rows. A pre-packed B
+     * fixes KC. */
+    const size_t KC = P->packed ? P->packed_kc : balance(K, cfg->kc, 8);
+    const size_t MC = balance(i1 - i0, cfg->mc, MR), NC = cfg->nc;
 
     float* bufa = scratch_get(0, round_up(min_sz(MC, i1 - i0), MR) * KC);
     float* bufb = P->packed ? NULL : scratch_get(1, KC * round_up(min_sz(NC, j1 - j0), NR));
