@@ -124,16 +124,29 @@ kerno_sgemm_14x32_avx512:
     addq         %r10, %r11
     .endr
 
+    /* rows 0-6 of C into L1 C_AHEAD iterations before the end, rows 7-13 half as many: spread out, the
+     * prefetches do not run out of miss buffers (and get dropped) */
     movq         %rdi, %rax
     shrq         $2, %rax
     cmpq         $C_AHEAD, %rax
-    jbe          .Lwarm_c
+    jbe          .Lwarm_c0
     subq         $C_AHEAD, %rax
     call         .Lloop4
     movq         $C_AHEAD, %rax
-.Lwarm_c:
+.Lwarm_c0:
     movq         %rcx, %r11
-    .rept 14
+    .rept 7
+    prefetchw    (%r11)
+    prefetchw    64(%r11)
+    addq         %r10, %r11
+    .endr
+    cmpq         $C_AHEAD/2, %rax
+    jbe          .Lwarm_c1
+    subq         $C_AHEAD/2, %rax
+    call         .Lloop4
+    movq         $C_AHEAD/2, %rax
+.Lwarm_c1:
+    .rept 7
     prefetchw    (%r11)
     prefetchw    64(%r11)
     addq         %r10, %r11
