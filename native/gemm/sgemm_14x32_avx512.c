@@ -116,12 +116,8 @@ void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* s
         } else {
             /* op(A)[i][p] = src[i*ld + p]: transpose 14 x 16 blocks, 16 depth steps of 14 floats each */
             const float* s = src + i0 * ld;
-            /* The rows are short streams (kc floats each): prefetch the next panel's rows one panel ahead. */
-            const size_t ahead = mc - i0 > 2 * MR ? MR : (mc - i0 > MR ? mc - i0 - MR : 0);
             for (size_t p0 = 0; p0 < kc; p0 += 16) {
                 size_t cols = kc - p0 < 16 ? kc - p0 : 16;
-                for (size_t i = 0; i < ahead; ++i)
-                    _mm_prefetch((const char*)(s + (MR + i) * ld + p0), _MM_HINT_T0);
                 __m512 r[16];
                 load_transpose(r, s + p0, ld, rows, cols);
                 for (size_t p = 0; p < cols; ++p)

@@ -108,6 +108,18 @@ static int post_activation(int32_t act)
            act == KERNO_ACT_GELU_TANH || act == KERNO_ACT_SILU;
 }
 
+/* op(A)[i][p] and op(B)[p][j] in the caller's layout. */
+#define A_AT(P, i, p) ((P)->ta ? (P)->a + (p) * (P)->lda + (i) : (P)->a + (i) * (P)->lda + (p))
+#define B_AT(P, p, j) ((P)->tb ? (P)->b + (j) * (P)->ldb + (p) : (P)->b + (p) * (P)->ldb + (j))
+
+/* Prefetch rows x cols floats (row stride ld) into L2. */
+static void prefetch_l2(const float* p, size_t rows, size_t cols, size_t ld)
+{
+    for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols + 15; c += 16)
+            __builtin_prefetch(p + r * ld + (c < cols ? c : cols - 1), 0, 2);
+}
+
 /* C[i0:i1, j0:j1] of the problem: the five loops. j0 is a multiple of NR when B is pre-packed. */
 static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, size_t i0, size_t i1, size_t j0,
                               size_t j1)
@@ -163,16 +175,11 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         for (size_t pc = 0;; pc += KC) {
             const size_t kc = min_sz(KC, K - pc);
             const int first = pc == 0, last = pc + kc >= K;
-            const float* pb;
-            if (P->packed) {
-                pb = P->packed + pc * P->npad + (jc / NR) * kc * NR;
-            } else {
-                if (kc > 0) {
-                    const float* src = P->tb ? P->b + jc * P->ldb + pc : P->b + pc * P->ldb + jc;
-                    kd->pack_b(P->tb, kc, nc, src, P->ldb, bufb);
-                }
-                pb = bufb;
-            }
+            /* B's panels are packed lazily, each right before its first use (in the first MC block), and A's
+             * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
+             * panel's source is prefetched into L2 while the current one is computed. */
+            const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
+            const int pack_b = !P->packed && kc > 0;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
                 flags |= SGEMM_F_ALPHA;
@@ -188,15 +195,27 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
 
             for (size_t ic = i0; ic < i1; ic += MC) {
                 const size_t mc = min_sz(MC, i1 - ic);
-                if (kc > 0) {
-                    const float* src = P->ta ? P->a + pc * P->lda + ic : P->a + ic * P->lda + pc;
-                    kd->pack_a(P->ta, mc, kc, src, P->lda, bufa);
-                }
                 for (size_t jr = 0; jr < nc; jr += NR) {
                     ctx.nr = min_sz(NR, nc - jr);
                     const float* b = pb + jr * kc;
+                    if (pack_b && ic == i0) {
+                        kd->pack_b(P->tb, kc, ctx.nr, B_AT(P, pc, jc + jr), P->ldb, bufb + jr * kc);
+                        if (jr + NR < nc) {
+                            size_t next = min_sz(NR, nc - jr - NR);
+                            if (P->tb) prefetch_l2(B_AT(P, pc, jc + jr + NR), next, kc, P->ldb);
+                            else prefetch_l2(B_AT(P, pc, jc + jr + NR), kc, next, P->ldb);
+                        }
+                    }
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         ctx.mr = min_sz(MR, mc - ir);
+                        if (jr == 0 && kc > 0) {
+                            kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kc);
+                            if (ir + MR < mc) {
+                                size_t next = min_sz(MR, mc - ir - MR);
+                                if (P->ta) prefetch_l2(A_AT(P, ic + ir + MR, pc), kc, next, P->lda);
+                                else prefetch_l2(A_AT(P, ic + ir + MR, pc), next, kc, P->lda);
+                            }
+                        }
                         ctx.bias = (flags & SGEMM_F_BIAS_ROW) ? P->bias + ic + ir
                                    : (flags & SGEMM_F_BIAS_COL) ? P->bias + jc + jr
                                                                  : NULL;
