@@ -95,24 +95,23 @@ internal static unsafe class Program
             p.SetThreads(threads);
 
         KernelIsa isa = KernoRuntimeInfo.ActiveIsa;
-        double corePeak = 0;
-        try { corePeak = SgemmTuning.MeasureFmaPeak(isa, 0.5); } catch (NotSupportedException) { }
-        double peak = corePeak * threads;
+        bool hasPeak = true;
+        try { SgemmTuning.MeasureFmaPeak(isa, 0.01); } catch (NotSupportedException) { hasPeak = false; }
         var blk = SgemmTuning.Blocking;
-        Console.WriteLine($"kerno {KernoRuntimeInfo.NativeVersion} isa={isa} tile={blk.Mr}x{blk.Nr} MC={blk.Mc} NC={blk.Nc} KC={blk.Kc} threads={threads} " +
-                          $"peak={peak:F1} GFLOPS ({corePeak:F1}/core, measured)");
-        string header = $"{"M",6} {"N",6} {"K",6} {"kerno GF",9} {"%peak",6}" + string.Concat(peers.Select(p => $" {p.Name + " GF",11} {"ratio",6}"));
+        Console.WriteLine($"kerno {KernoRuntimeInfo.NativeVersion} isa={isa} tile={blk.Mr}x{blk.Nr} MC={blk.Mc} NC={blk.Nc} KC={blk.Kc} threads={threads}; " +
+                          "peak = the FMA probe on the same threads, measured in every round next to the GEMMs");
+        string header = $"{"M",6} {"N",6} {"K",6} {"kerno GF",9} {"peak GF",8} {"%peak",6}" + string.Concat(peers.Select(p => $" {p.Name + " GF",11} {"ratio",6}"));
         Console.WriteLine(header);
 
         string command = "gemm " + string.Join(' ', o.Raw);
         var results = new List<Result>();
         foreach (var (m, n, k) in shapes)
         {
-            var r = Measure(m, n, k, threads, peers, seconds);
+            var r = Measure(m, n, k, threads, peers, seconds, hasPeak ? isa : null);
             var ratios = r.Peers.ToDictionary(kv => kv.Key, kv => r.Kerno / kv.Value);
-            double pct = peak > 0 ? 100 * r.Kerno / peak : 0;
-            Console.WriteLine($"{m,6} {n,6} {k,6} {r.Kerno,9:F1} {pct,6:F1}" + string.Concat(peers.Select(p => $" {r.Peers[p.Name],11:F1} {ratios[p.Name],6:F2}")));
-            results.Add(new Result(command, isa.ToString(), m, n, k, threads, r.Kerno, peak, pct, r.Peers, ratios));
+            double pct = r.Peak > 0 ? 100 * r.Kerno / r.Peak : 0;
+            Console.WriteLine($"{m,6} {n,6} {k,6} {r.Kerno,9:F1} {r.Peak,8:F1} {pct,6:F1}" + string.Concat(peers.Select(p => $" {r.Peers[p.Name],11:F1} {ratios[p.Name],6:F2}")));
+            results.Add(new Result(command, isa.ToString(), m, n, k, threads, r.Kerno, r.Peak, pct, r.Peers, ratios));
         }
         if (o.Get("json") is { } path)
         {
@@ -122,8 +121,21 @@ internal static unsafe class Program
         return 0;
     }
 
-    /// <summary>Medians of GFLOPS over rounds of (kerno, peer 1, peer 2, ...) runs.</summary>
-    private static (double Kerno, Dictionary<string, double> Peers) Measure(int m, int n, int k, int threads, List<Peer> peers, double seconds)
+    /// <summary>The FMA probe on <paramref name="threads"/> threads at once: the sum of their GFLOPS.</summary>
+    private static double PeakOnThreads(KernelIsa isa, int threads)
+    {
+        if (threads == 1)
+            return SgemmTuning.MeasureFmaPeak(isa, 0.02);
+        var g = new double[threads];
+        var ts = Enumerable.Range(0, threads).Select(i => new Thread(() => g[i] = SgemmTuning.MeasureFmaPeak(isa, 0.02))).ToList();
+        ts.ForEach(t => t.Start());
+        ts.ForEach(t => t.Join());
+        return g.Sum();
+    }
+
+    /// <summary>Medians of GFLOPS over rounds of (kerno, peer 1, peer 2, ..., FMA probe) runs.</summary>
+    private static (double Kerno, double Peak, Dictionary<string, double> Peers) Measure(int m, int n, int k, int threads,
+        List<Peer> peers, double seconds, KernelIsa? peakIsa)
     {
         nuint align = 64;
         long asz = (long)m * k, bsz = (long)k * n, csz = (long)m * n;
@@ -135,25 +147,22 @@ internal static unsafe class Program
             var rnd = new Random(42);
             for (long i = 0; i < asz; ++i) a[i] = (float)(rnd.NextDouble() - 0.5);
             for (long i = 0; i < bsz; ++i) b[i] = (float)(rnd.NextDouble() - 0.5);
-            var ka = new ReadOnlySpan<float>(a, (int)asz);
-            var kb = new ReadOnlySpan<float>(b, (int)bsz);
-            var kc = new Span<float>(c, (int)csz);
             var runs = new List<(string Name, Action Run)>();
             runs.Add(("kerno", threads == 1
                 ? () => Sgemm.Multiply(false, false, m, n, k, 1f, new ReadOnlySpan<float>(a, (int)asz), k, new ReadOnlySpan<float>(b, (int)bsz), n, 0f, new Span<float>(c, (int)csz), n)
                 : () => Sgemm.MultiplyThreaded(false, false, m, n, k, 1f, new ReadOnlySpan<float>(a, (int)asz), k, new ReadOnlySpan<float>(b, (int)bsz), n, 0f, new Span<float>(c, (int)csz), n, threads)));
             foreach (var p in peers)
                 runs.Add((p.Name, () => p.Sgemm(m, n, k, a, b, c)));
-            _ = ka.Length + kb.Length + kc.Length;
 
             double flops = 2.0 * m * n * k;
             var times = runs.ToDictionary(r => r.Name, _ => new List<double>());
+            var peaks = new List<double>();
             // Warm up (packing buffers, JIT, peers' thread pools), then rounds until the time is up.
             foreach (var r in runs)
                 for (int i = 0; i < 3; ++i) r.Run();
             var total = Stopwatch.StartNew();
             int rounds = 0;
-            while (rounds < 7 || (total.Elapsed.TotalSeconds < seconds && rounds < 100000))
+            while (rounds < 9 || (total.Elapsed.TotalSeconds < seconds && rounds < 2001))
             {
                 foreach (var r in runs)
                 {
@@ -164,6 +173,8 @@ internal static unsafe class Program
                     double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
                     times[r.Name].Add(dt);
                 }
+                if (peakIsa is { } pi)
+                    peaks.Add(PeakOnThreads(pi, threads));
                 ++rounds;
             }
             double Median(List<double> t)
@@ -172,7 +183,7 @@ internal static unsafe class Program
                 return t[t.Count / 2];
             }
             var peerResults = peers.ToDictionary(p => p.Name, p => flops / Median(times[p.Name]) * 1e-9);
-            return (flops / Median(times["kerno"]) * 1e-9, peerResults);
+            return (flops / Median(times["kerno"]) * 1e-9, peaks.Count > 0 ? Median(peaks) : 0, peerResults);
         }
         finally
         {
