@@ -15,6 +15,7 @@ public sealed class InferenceSession : IDisposable
 {
     private readonly ReferenceExecutor executor;
     private readonly ReferenceExecutor unoptimizedExecutor;
+    private readonly NativeExecutor? native;
     private readonly InputValidator validator;
     private bool disposed;
 
@@ -49,6 +50,13 @@ public sealed class InferenceSession : IDisposable
         Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses);
         executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
         OptimizedModel = optimized;
+        if (options.Backend == ExecutionBackend.Native)
+        {
+            int threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Execution.KernoThreadPool.PhysicalCores;
+            // Weights the native kernels packed are dropped from the optimized copy (never from the model as loaded,
+            // which runs when a caller feeds an initializer).
+            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model));
+        }
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
         OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
@@ -75,9 +83,25 @@ public sealed class InferenceSession : IDisposable
     /// <summary>The options the session was created with.</summary>
     public SessionOptions Options { get; }
 
+    /// <summary>The backend the session runs on.</summary>
+    public ExecutionBackend Backend => Options.Backend;
+
+    /// <summary>Threads one operator may use: <see cref="SessionOptions.IntraOpThreads"/>, or one per physical core (1 for the reference backend).</summary>
+    public int IntraOpThreads => native?.Threads ?? 1;
+
+    /// <summary>The profile of the last run made with <see cref="RunOptions.EnableProfiling"/>, if any.</summary>
+    public ProfilingResult? LastProfile { get; private set; }
+
+    /// <summary>The native backend's compiled graph (null for the reference backend); for inspect and tests.</summary>
+    internal NativeExecutor? NativeExecutor => native;
+
     /// <summary>Runs the model on named tensors; returns every graph output in declaration order.</summary>
     public IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Tensor> inputs) =>
-        Run(inputs.ToDictionary(kv => kv.Key, kv => (Value)kv.Value, StringComparer.Ordinal), CancellationToken.None);
+        Run(ToValues(inputs), null, new RunOptions());
+
+    /// <summary>Runs the model on named tensors with per-run options (profiling, cancellation).</summary>
+    public IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Tensor> inputs, RunOptions options) =>
+        Run(ToValues(inputs), null, options ?? throw new ArgumentNullException(nameof(options)));
 
     /// <summary>Runs the model on named tensors; returns every graph output in declaration order.</summary>
     public IReadOnlyList<NamedValue> Run(IEnumerable<NamedTensor> inputs)
@@ -86,25 +110,96 @@ public sealed class InferenceSession : IDisposable
         foreach (NamedTensor t in inputs)
             if (!map.TryAdd(t.Name, t.Tensor))
                 throw new ArgumentException($"input '{t.Name}' is given twice", nameof(inputs));
-        return Run(map, CancellationToken.None);
+        return Run(map, null, new RunOptions());
     }
 
     /// <summary>
     /// Runs the model on named values (tensors, sequences or optionals, for models whose inputs are not
     /// all tensors). <paramref name="cancellation"/> is checked between nodes.
     /// </summary>
-    public IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Value> inputs, CancellationToken cancellation)
+    public IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Value> inputs, CancellationToken cancellation) =>
+        Run(inputs, null, new RunOptions { Cancellation = cancellation });
+
+    /// <summary>
+    /// Runs the model and writes outputs into tensors the caller allocated: <paramref name="outputs"/> maps graph
+    /// output names to tensors of the output's element type and exact shape (outputs not named there are only
+    /// returned). On the native backend with fixed shapes, kernels write straight into the given tensors, so a
+    /// steady-state run allocates nothing for its results. Returns every graph output (the given tensors for the
+    /// named ones).
+    /// </summary>
+    /// <exception cref="ArgumentException">An output name is unknown, or a given tensor does not fit the result.</exception>
+    public IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, Tensor> outputs, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var targets = new Tensor?[Outputs.Count];
+        foreach ((string name, Tensor t) in outputs)
+        {
+            int i = -1;
+            for (int j = 0; j < Outputs.Count; ++j)
+                if (Outputs[j].Name == name)
+                    i = j;
+            if (i < 0)
+                throw new ArgumentException($"the model has no output '{name}'", nameof(outputs));
+            targets[i] = t ?? throw new ArgumentNullException(nameof(outputs), $"output '{name}' is null");
+        }
+        return Run(ToValues(inputs), targets, options ?? new RunOptions());
+    }
+
+    private IReadOnlyList<NamedValue> Run(IReadOnlyDictionary<string, Value> inputs, Tensor?[]? targets, RunOptions options)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         validator.Validate(inputs);
-        // Feeding an initializer changes a value the optimized graph treated as constant.
+        // Feeding an initializer changes a value the optimized graph treated as constant: the model as loaded runs (reference kernels).
         bool overrides = OverridableInitializers.Count > 0 && OverridableInitializers.Any(i => inputs.ContainsKey(i.Name));
-        ReferenceExecutor chosen = overrides ? unoptimizedExecutor : executor;
-        return chosen.Run(inputs, cancellation).Select(kv => new NamedValue(kv.Key, kv.Value)).ToList();
+        Value?[] values;
+        if (native is not null && !overrides)
+        {
+            ProfilingCollector? collector = options.EnableProfiling ? new ProfilingCollector() : null;
+            values = native.Run(inputs, targets, options.Cancellation, collector);
+            if (collector is not null)
+                LastProfile = options.Profile = collector.Finish(native.Threads);
+        }
+        else
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            ReferenceExecutor chosen = overrides ? unoptimizedExecutor : executor;
+            values = chosen.Run(inputs, options.Cancellation).Select(kv => kv.Value).ToArray();
+            if (targets is not null)
+                for (int i = 0; i < values.Length; ++i)
+                    if (targets[i] is { } target && !ReferenceEquals(values[i], target))
+                    {
+                        Execution.NativeExecutor.CopyInto(Outputs[i].Name, values[i], target);
+                        values[i] = target;
+                    }
+            if (options.EnableProfiling)
+            {
+                double us = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                LastProfile = options.Profile = new ProfilingResult("reference", 1, [], us);
+            }
+        }
+        var result = new NamedValue[values.Length];
+        for (int i = 0; i < values.Length; ++i)
+            result[i] = new NamedValue(Outputs[i].Name, values[i]);
+        return result;
     }
 
-    /// <summary>Releases the session. The reference backend holds only managed memory; the native one will hold more.</summary>
-    public void Dispose() => disposed = true;
+    private static Dictionary<string, Value> ToValues(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var map = new Dictionary<string, Value>(inputs.Count, StringComparer.Ordinal);
+        foreach ((string name, Tensor t) in inputs)
+            map[name] = t;
+        return map;
+    }
+
+    /// <summary>Releases the session: the native backend's packed weights, arenas and worker threads.</summary>
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        native?.Dispose();
+    }
 
     private static Model LoadChecked(SessionOptions? options, Func<SessionOptions, Model> load)
     {
@@ -116,10 +211,10 @@ public sealed class InferenceSession : IDisposable
 
     private static void CheckBackend(SessionOptions options)
     {
-        if (options.Backend == ExecutionBackend.Native)
-            throw new NotSupportedException("the native backend is not available yet; use ExecutionBackend.Reference");
-        if (options.Backend != ExecutionBackend.Reference)
+        if (options.Backend is not (ExecutionBackend.Reference or ExecutionBackend.Native))
             throw new ArgumentOutOfRangeException(nameof(options), $"unknown backend {options.Backend}");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.IntraOpThreads, 1024);
     }
 
     private static NodeMetadata Metadata(ValueInfo v, SessionOptions options) =>

@@ -9,7 +9,10 @@ public enum ExecutionBackend
     /// <summary>The managed reference kernels: slow, simple, the definition of correct results.</summary>
     Reference,
 
-    /// <summary>The native (C/assembly) kernels. Reserved: not available yet.</summary>
+    /// <summary>
+    /// The native (C/assembly) kernels of libkerno where they exist (GEMM-shaped nodes: MatMul, Gemm, convolutions,
+    /// fused ops), the reference kernels for everything else, a static memory plan and a session thread pool.
+    /// </summary>
     Native,
 }
 
@@ -19,7 +22,11 @@ public sealed class SessionOptions
     /// <summary>The backend that runs the operators. Default: <see cref="ExecutionBackend.Reference"/>.</summary>
     public ExecutionBackend Backend { get; set; } = ExecutionBackend.Reference;
 
-    /// <summary>Threads one operator may use (0 = one per core). The reference backend runs single-threaded and ignores it.</summary>
+    /// <summary>
+    /// Threads one operator may use (0 = one per physical core). The native backend's session owns that many
+    /// threads (the caller's included); idle workers block, so an idle session uses no CPU. The reference backend
+    /// runs single-threaded and ignores it.
+    /// </summary>
     public int IntraOpThreads { get; set; }
 
     /// <summary>

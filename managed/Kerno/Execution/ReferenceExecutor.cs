@@ -21,6 +21,9 @@ internal sealed class ReferenceExecutor
         plans = new PlanBuilder(model).Build();
     }
 
+    /// <summary>The plans of the main graph and every subgraph (the native backend reuses their order and kernels).</summary>
+    internal IReadOnlyDictionary<ComputeGraph, GraphPlan> Plans => plans;
+
     /// <summary>
     /// Runs the main graph; <paramref name="cancellation"/> is checked between nodes (the conformance runner uses it for time-outs).
     /// Several runs may go on at once: all per-run state lives in frames. <paramref name="inputs"/> binds graph inputs by name (an initializer named here is

@@ -1,0 +1,359 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Kerno.Graph;
+using Kerno.Planning;
+
+namespace Kerno.Execution;
+
+/// <summary>
+/// The native backend: the optimized main graph compiled once (kernel per node, weights packed), then run with
+/// a static memory plan. Plans are per input-shape signature: the one from inferred shapes is made at session
+/// creation; a run with other input shapes runs once without an arena while recording every shape, and its plan
+/// is cached for the next run with the same shapes (at most <see cref="MaxPlans"/>; past that, runs with new
+/// shapes stay dynamic). Concurrent runs each rent their own arena from the plan; the session's thread pool runs
+/// one parallel kernel at a time (a run that finds it busy runs its kernel on its own thread).
+/// </summary>
+internal sealed class NativeExecutor : IDisposable
+{
+    public const int MaxPlans = 16;
+
+    private readonly CompiledGraph compiled;
+    private readonly KernoThreadPool pool;
+    private readonly ExecutionPlan dynamicPlan;
+    private readonly ExecutionPlan? staticPlan;
+    private readonly ConcurrentDictionary<string, ExecutionPlan> byShape = new(StringComparer.Ordinal);
+    private readonly object planLock = new();
+    private bool disposed;
+
+    public NativeExecutor(Model model, ReferenceExecutor reference, int threads, bool dropConsumedInitializers)
+    {
+        Reference = reference;
+        Model = model;
+        pool = new KernoThreadPool(threads);
+        try
+        {
+            compiled = Compile(model, reference, dropConsumedInitializers);
+            dynamicPlan = new ExecutionPlan(compiled, new int[]?[compiled.ValueNames.Length],
+                MemoryPlan.Empty(compiled.ValueNames.Length, compiled.Steps.Length), "");
+            int[]?[] shapes = InferredShapes(model.Graph);
+            if (compiled.InputIds.All(i => shapes[i] is not null))
+            {
+                staticPlan = BuildPlan(shapes);
+                byShape[staticPlan.Signature] = staticPlan;
+            }
+        }
+        catch
+        {
+            pool.Dispose();
+            throw;
+        }
+    }
+
+    public Model Model { get; }
+
+    /// <summary>Runs subgraphs (If/Loop/Scan bodies) of reference steps.</summary>
+    public ReferenceExecutor Reference { get; }
+
+    public CompiledGraph Compiled => compiled;
+
+    /// <summary>The plan made from inferred shapes at session creation, if every input shape was known.</summary>
+    public ExecutionPlan? StaticPlan => staticPlan;
+
+    public int Threads => pool.Threads;
+
+    private static CompiledGraph Compile(Model model, ReferenceExecutor reference, bool dropConsumed)
+    {
+        ComputeGraph graph = model.Graph;
+        GraphPlan main = reference.Plans[graph];
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
+        int Id(string name)
+        {
+            if (name.Length == 0)
+                return -1;
+            if (!ids.TryGetValue(name, out int id))
+            {
+                id = names.Count;
+                ids[name] = id;
+                names.Add(name);
+            }
+            return id;
+        }
+        foreach (ValueInfo i in graph.Inputs)
+            Id(i.Name);
+        var steps = new KernelStep[main.Steps.Count];
+        try
+        {
+            for (int s = 0; s < steps.Length; ++s)
+            {
+                PlanStep ps = main.Steps[s];
+                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph);
+                step.Index = s;
+                step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
+                step.Outputs = ps.Node.Outputs.Select(Id).ToArray();
+                step.Reads = GraphScopes.AllInputs(ps.Node).Select(Id).Distinct().ToArray();
+                steps[s] = step;
+            }
+        }
+        catch
+        {
+            foreach (KernelStep? k in steps)
+                (k as IDisposable)?.Dispose();
+            throw;
+        }
+        foreach (ValueInfo o in graph.Outputs)
+            Id(o.Name);
+        int[] inputIds = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).Select(i => ids[i.Name]).ToArray();
+        int[] outputIds = graph.Outputs.Select(o => ids[o.Name]).ToArray();
+
+        // Initializers: read by some step (not one that packed it) or an output, they are loaded into each run's slots.
+        var needed = new HashSet<int>();
+        foreach (KernelStep step in steps)
+        {
+            var consumed = step.ConsumedConstants.Where(i => i < step.Inputs.Length).Select(i => step.Inputs[i]).ToHashSet();
+            // A value read both through a consumed position and another one is still needed.
+            var other = step.Inputs.Where((v, i) => !step.ConsumedConstants.Contains(i)).ToHashSet();
+            foreach (int v in step.Reads)
+                if (!consumed.Contains(v) || other.Contains(v))
+                    needed.Add(v);
+        }
+        needed.UnionWith(outputIds);
+        var constants = new Value?[names.Count];
+        foreach ((string name, Tensor value) in graph.Initializers.ToList())
+        {
+            if (!ids.TryGetValue(name, out int id) || !needed.Contains(id))
+            {
+                if (dropConsumed && !graph.Inputs.Any(i => i.Name == name))
+                    graph.Initializers.Remove(name);
+                continue;
+            }
+            constants[id] = value;
+        }
+
+        // Last readers: values die after them (constants and graph outputs never).
+        var last = new int[names.Count];
+        Array.Fill(last, -1);
+        for (int s = 0; s < steps.Length; ++s)
+        {
+            foreach (int v in steps[s].Outputs.Where(v => v >= 0))
+                last[v] = s;
+            foreach (int v in steps[s].Reads.Where(v => v >= 0))
+                last[v] = s;
+        }
+        var release = new List<int>[steps.Length];
+        for (int s = 0; s < steps.Length; ++s)
+            release[s] = new List<int>();
+        var keep = outputIds.ToHashSet();
+        for (int v = 0; v < names.Count; ++v)
+            if (last[v] >= 0 && constants[v] is null && !keep.Contains(v))
+                release[last[v]].Add(v);
+        return new CompiledGraph
+        {
+            Graph = graph,
+            Steps = steps,
+            ValueNames = names.ToArray(),
+            ValueIds = ids,
+            Constants = constants,
+            InputIds = inputIds,
+            OutputIds = outputIds,
+            Release = release.Select(r => r.ToArray()).ToArray(),
+            PackedBytes = steps.Sum(s => s.PackedBytes),
+        };
+    }
+
+    private int[]?[] InferredShapes(ComputeGraph graph)
+    {
+        var shapes = new int[]?[compiled.ValueNames.Length];
+        for (int v = 0; v < shapes.Length; ++v)
+        {
+            string name = compiled.ValueNames[v];
+            if (compiled.Constants[v] is Tensor c)
+                shapes[v] = c.Shape.ToArray();
+            else if (graph.ValueTypes.GetValueOrDefault(name) is TensorTypeInfo { IsFullyKnown: true } t
+                && t.Shape!.All(d => d.Value is >= 0 and <= int.MaxValue))
+                shapes[v] = t.Shape!.Select(d => (int)d.Value!.Value).ToArray();
+        }
+        return shapes;
+    }
+
+    /// <summary>Plans memory for one set of shapes (per value id; null = unknown).</summary>
+    private ExecutionPlan BuildPlan(int[]?[] shapes)
+    {
+        var outputs = compiled.OutputIds.ToHashSet();
+        var steps = new List<PlannerStep>(compiled.Steps.Length);
+        foreach (KernelStep step in compiled.Steps)
+        {
+            var bytes = new long[step.Outputs.Length];
+            var alias = new int[step.Outputs.Length];
+            for (int j = 0; j < step.Outputs.Length; ++j)
+            {
+                int v = step.Outputs[j];
+                bytes[j] = -1;
+                int view = step.ViewOf(j);
+                alias[j] = view >= 0 && view < step.Inputs.Length ? step.Inputs[view] : -1;
+                if (v >= 0 && step.ArenaOutput(j) && !outputs.Contains(v) && shapes[v] is { } s)
+                    bytes[j] = 4L * Tensor.ElementCount(s);
+            }
+            int inPlace = step.InPlaceInput >= 0 && step.InPlaceInput < step.Inputs.Length ? step.Inputs[step.InPlaceInput] : -1;
+            steps.Add(new PlannerStep(step.Reads, step.Outputs, bytes, alias, inPlace, step.WorkspaceBytes(v => v >= 0 ? shapes[v] : null)));
+        }
+        MemoryPlan memory = MemoryPlanner.Plan(compiled.ValueNames.Length, steps, compiled.OutputIds);
+        return new ExecutionPlan(compiled, shapes, memory, Signature(compiled.InputIds.Select(i => shapes[i]!)));
+    }
+
+    private static string Signature(IEnumerable<int[]> shapes)
+    {
+        var sb = new StringBuilder();
+        foreach (int[] s in shapes)
+            sb.Append(Tensor.FormatShape(s)).Append(';');
+        return sb.ToString();
+    }
+
+    /// <summary>The plan for these inputs, and whether the run should record shapes to make one.</summary>
+    private ExecutionPlan Choose(Value?[] feeds, out bool record)
+    {
+        record = false;
+        if (staticPlan is not null && Matches(staticPlan, feeds))
+            return staticPlan;
+        var shapes = new List<int[]>();
+        foreach (int id in compiled.InputIds)
+        {
+            if (feeds[id] is not Tensor t)
+                return dynamicPlan;
+            shapes.Add(t.Shape.ToArray());
+        }
+        if (byShape.TryGetValue(Signature(shapes), out ExecutionPlan? plan))
+            return plan;
+        record = byShape.Count < MaxPlans;
+        return dynamicPlan;
+    }
+
+    private bool Matches(ExecutionPlan plan, Value?[] feeds)
+    {
+        foreach (int id in compiled.InputIds)
+            if (feeds[id] is not Tensor t || !t.Shape.SequenceEqual(plan.Shapes[id]))
+                return false;
+        return true;
+    }
+
+    /// <summary>Runs the graph. <paramref name="outputs"/> (optional, per graph output) are tensors to write the
+    /// results into. Returns the graph outputs in declaration order.</summary>
+    public Value?[] Run(IReadOnlyDictionary<string, Value> inputs, Tensor?[]? outputs, CancellationToken cancellation, ProfilingCollector? profile)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var feeds = new Value?[compiled.ValueNames.Length];
+        foreach ((string name, Value value) in inputs)
+            if (compiled.ValueIds.TryGetValue(name, out int id))
+                feeds[id] = value;
+        ExecutionPlan plan = Choose(feeds, out bool record);
+        RunContext context = plan.Rent(pool, this);
+        var results = new Value?[compiled.OutputIds.Length];
+        try
+        {
+            context.Cancellation = cancellation;
+            foreach (int id in compiled.InputIds)
+                context.Slots[id] = feeds[id];
+            if (outputs is not null)
+                for (int i = 0; i < outputs.Length; ++i)
+                    context.Overrides[compiled.OutputIds[i]] = outputs[i];
+            int[]?[]? recorded = record ? new int[]?[compiled.ValueNames.Length] : null;
+            if (recorded is not null)
+                for (int v = 0; v < recorded.Length; ++v)
+                    if (context.Slots[v] is Tensor t)
+                        recorded[v] = t.Shape.ToArray();
+            KernelStep[] steps = compiled.Steps;
+            profile?.Begin(plan);
+            for (int s = 0; s < steps.Length; ++s)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                long start = profile is null ? 0 : Stopwatch.GetTimestamp();
+                steps[s].Execute(context);
+                if (profile is not null)
+                    profile.Step(steps[s], start, Stopwatch.GetTimestamp(), context);
+                if (recorded is not null)
+                    foreach (int v in steps[s].Outputs)
+                        if (v >= 0 && context.Slots[v] is Tensor t)
+                            recorded[v] = t.Shape.ToArray();
+                foreach (int v in compiled.Release[s])
+                    context.Slots[v] = null;
+            }
+            for (int i = 0; i < results.Length; ++i)
+            {
+                Value? v = ArenaMemory.CopyOut(context.Slots[compiled.OutputIds[i]]);
+                if (outputs is not null && outputs[i] is { } target && !ReferenceEquals(v, target))
+                {
+                    CopyInto(compiled.ValueNames[compiled.OutputIds[i]], v, target);
+                    v = target;
+                }
+                results[i] = v;
+            }
+            if (recorded is not null)
+                Remember(recorded);
+        }
+        finally
+        {
+            plan.Return(context);
+        }
+        return results;
+    }
+
+    private void Remember(int[]?[] shapes)
+    {
+        lock (planLock)
+        {
+            if (disposed || byShape.Count >= MaxPlans)
+                return;
+            ExecutionPlan plan = BuildPlan(shapes);
+            if (!byShape.TryAdd(plan.Signature, plan))
+                plan.Dispose();
+        }
+    }
+
+    /// <summary>Copies a computed output into the caller's tensor (same type and shape).</summary>
+    internal static void CopyInto(string name, Value? value, Tensor target)
+    {
+        if (value is not Tensor t || t.DataType != target.DataType || !t.Shape.SequenceEqual(target.Shape))
+            throw new ArgumentException($"output '{name}' is {Describe(value)}, but the tensor given for it is {Describe(target)}");
+        bool copied = Copy<float>(t, target) || Copy<double>(t, target) || Copy<long>(t, target) || Copy<int>(t, target)
+            || Copy<bool>(t, target) || Copy<Half>(t, target) || Copy<BFloat16>(t, target) || Copy<byte>(t, target)
+            || Copy<sbyte>(t, target) || Copy<short>(t, target) || Copy<ushort>(t, target) || Copy<uint>(t, target)
+            || Copy<ulong>(t, target) || Copy<string>(t, target);
+        if (!copied)
+            throw new ArgumentException($"output '{name}': cannot copy {Describe(value)} into the given tensor");
+    }
+
+    private static bool Copy<T>(Tensor from, Tensor to)
+    {
+        if (from is not Tensor<T> a || to is not Tensor<T> b)
+            return false;
+        a.Span.CopyTo(b.Span);
+        return true;
+    }
+
+    private static string Describe(Value? v) => v switch
+    {
+        Tensor t => $"{DataTypes.OnnxName(t.DataType)}{Tensor.FormatShape(t.Shape)}",
+        null => "empty",
+        _ => v.GetType().Name,
+    };
+
+    /// <summary>The plans made so far (for inspect and tests).</summary>
+    public IReadOnlyCollection<ExecutionPlan> Plans => byShape.Values.ToList();
+
+    public void Dispose()
+    {
+        lock (planLock)
+        {
+            if (disposed)
+                return;
+            disposed = true;
+        }
+        foreach (ExecutionPlan p in byShape.Values)
+            p.Dispose();
+        dynamicPlan.Dispose();
+        foreach (KernelStep s in compiled.Steps)
+            (s as IDisposable)?.Dispose();
+        pool.Dispose();
+    }
+}

@@ -1,0 +1,112 @@
+using Kerno.Execution;
+using Kerno.Graph;
+using Kerno.Optimizer.Passes;
+using Kerno.Reference;
+
+namespace Kerno.Planning;
+
+/// <summary>
+/// Picks the kernel for each node of the optimized graph. Native kernels (libkerno) take what they handle and
+/// everything else runs its reference kernel on the same tensors; a native step also falls back to the
+/// reference kernel at run time when the actual shapes are outside what it handles, so the choice is never
+/// wrong, only slower. Weights are packed here, once per session.
+/// </summary>
+internal static class KernelSelector
+{
+    /// <summary>The step for <paramref name="node"/>.</summary>
+    public static KernelStep Select(Node node, long opset, ReferenceKernel reference, ComputeGraph graph)
+    {
+        try
+        {
+            return SelectNative(node, opset, reference, graph) ?? new ReferenceStep(node, opset, reference);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoModelException or OverflowException)
+        {
+            // Anything odd about the node (attribute kinds, sizes the packer refuses): the reference kernel judges it at run time.
+            return new ReferenceStep(node, opset, reference);
+        }
+    }
+
+    private static KernelStep? SelectNative(Node node, long opset, ReferenceKernel reference, ComputeGraph graph)
+    {
+        bool kerno = node.Domain == FusedOps.Domain;
+        if (node.Domain.Length != 0 && !kerno)
+            return null;
+        if (node.Inputs.Count == 0 || !IsFloat(graph, node.Inputs[0]))
+            return null;
+        switch (kerno ? "kerno." + node.OpType : node.OpType)
+        {
+            case "MatMul" when node.Inputs.Count == 2:
+                if (Constant(graph, node.Inputs[1]) is { Rank: 2 } weights)
+                    return MatMul(node, opset, reference, weights, null, FusedActivation.None);
+                return IsFloat(graph, node.Inputs[1]) ? new BatchedMatMulStep(node, opset, reference) : null;
+            case "kerno.FusedMatMul" when node.Inputs.Count is 2 or 3:
+            {
+                if (Constant(graph, node.Inputs[1]) is not { Rank: 2 } b)
+                    return null;
+                Tensor<float>? bias = null;
+                if (node.Inputs.Count == 3 && node.Inputs[2].Length > 0 && (bias = Constant(graph, node.Inputs[2])) is null)
+                    return null;
+                if (bias is not null && bias.Length != b.Shape[1])
+                    return null;
+                return MatMul(node, opset, reference, b, bias, FusedActivation.FromNode(node));
+            }
+            case "Gemm" or "kerno.FusedGemm" when node.Inputs.Count is 2 or 3:
+                return Gemm(node, opset, reference, graph, kerno ? FusedActivation.FromNode(node) : FusedActivation.None);
+            case "Conv" or "kerno.FusedConv":
+            {
+                if (Constant(graph, node.Inputs[1]) is not { Rank: 4 } w)
+                    return null;
+                Tensor<float>? bias = null;
+                if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0 && ((bias = Constant(graph, node.Inputs[2])) is null || bias.Length != w.Shape[0]))
+                    return null;
+                bool residual = kerno && node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
+                if (residual && !IsFloat(graph, node.Inputs[3]))
+                    return null;
+                return new ConvGemmStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None, residual);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static PackedGemmStep MatMul(Node node, long opset, ReferenceKernel reference, Tensor<float> b, Tensor<float>? bias, FusedActivation act)
+    {
+        int k = b.Shape[0], n = b.Shape[1];
+        var packed = new PackedMatrix(false, n, k, b.Span);
+        return new PackedGemmStep(node, opset, reference, packed, gemm: false, transA: false, alpha: 1, bias?.Span.ToArray(), null, act);
+    }
+
+    private static PackedGemmStep? Gemm(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, FusedActivation act)
+    {
+        if (Constant(graph, node.Inputs[1]) is not { Rank: 2 } b)
+            return null;
+        bool transA = node.GetInt("transA", 0) != 0, transB = node.GetInt("transB", 0) != 0;
+        float alpha = node.GetFloat("alpha", 1), beta = node.GetFloat("beta", 1);
+        int n = transB ? b.Shape[0] : b.Shape[1], k = transB ? b.Shape[1] : b.Shape[0];
+        float[]? column = null, row = null;
+        if (node.Inputs.Count == 3 && node.Inputs[2].Length > 0)
+        {
+            if (Constant(graph, node.Inputs[2]) is not { } c)
+                return null;
+            ReadOnlySpan<int> cs = c.Shape;
+            if (c.Length == 1 && cs.Length <= 2)
+                column = Enumerable.Repeat(c[0] * beta, n).ToArray();
+            else if ((cs.Length == 1 && cs[0] == n) || (cs.Length == 2 && cs[0] == 1 && cs[1] == n))
+                column = c.Span.ToArray().Select(v => v * beta).ToArray();
+            else if (cs.Length == 2 && cs[1] == 1)
+                row = c.Span.ToArray().Select(v => v * beta).ToArray();
+            else
+                return null; // a full [M,N] C: the reference kernel
+        }
+        var packed = new PackedMatrix(transB, n, k, b.Span);
+        return new PackedGemmStep(node, opset, reference, packed, gemm: true, transA, alpha, column, row, act);
+    }
+
+    private static Tensor<float>? Constant(ComputeGraph graph, string name) =>
+        name.Length > 0 && Optimizer.GraphEdits.Constant(graph, name) is Tensor<float> t ? t : null;
+
+    private static bool IsFloat(ComputeGraph graph, string name) =>
+        name.Length > 0 && (Optimizer.GraphEdits.Constant(graph, name) is { } c ? c is Tensor<float>
+            : graph.ValueTypes.GetValueOrDefault(name) is null or TensorTypeInfo { ElementType: DataType.Float });
+}
