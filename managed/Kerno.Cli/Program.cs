@@ -11,6 +11,8 @@ internal static class Program
         {
             InfoCommand.Create(),
             TestOnnxCommand.Create(),
+            BenchCommand.Create(),
+            ProfileCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }
