@@ -82,26 +82,32 @@ internal sealed class NativeExecutor : IDisposable
         }
         foreach (ValueInfo i in graph.Inputs)
             Id(i.Name);
-        var steps = new KernelStep[main.Steps.Count];
+        var stepList = new List<KernelStep>(main.Steps.Count);
+        var graphOutputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var inputNames = graph.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         try
         {
-            for (int s = 0; s < steps.Length; ++s)
+            foreach (PlanStep ps in main.Steps)
             {
-                PlanStep ps = main.Steps[s];
+                // Nodes on constants only run once, here (the optimizer's folding stops at a size; weights made by
+                // ConstantOfShape and the like are worth computing once at any size). Only on the session's own copy.
+                if (dropConsumed && FoldAtCreation(ps, graph, inputNames, graphOutputs))
+                    continue;
                 KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph);
-                step.Index = s;
+                step.Index = stepList.Count;
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();
                 step.Reads = GraphScopes.AllInputs(ps.Node).Select(Id).Distinct().ToArray();
-                steps[s] = step;
+                stepList.Add(step);
             }
         }
         catch
         {
-            foreach (KernelStep? k in steps)
+            foreach (KernelStep k in stepList)
                 (k as IDisposable)?.Dispose();
             throw;
         }
+        KernelStep[] steps = stepList.ToArray();
         foreach (ValueInfo o in graph.Outputs)
             Id(o.Name);
         int[] inputIds = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).Select(i => ids[i.Name]).ToArray();
@@ -160,6 +166,36 @@ internal sealed class NativeExecutor : IDisposable
             Release = release.Select(r => r.ToArray()).ToArray(),
             PackedBytes = steps.Sum(s => s.PackedBytes),
         };
+    }
+
+    private static readonly HashSet<string> NonDeterministic = new(StringComparer.Ordinal)
+    {
+        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli",
+    };
+
+    /// <summary>Evaluates a node whose inputs are all constants and makes its outputs initializers; false when it cannot.</summary>
+    private static bool FoldAtCreation(PlanStep ps, ComputeGraph graph, HashSet<string> inputNames, HashSet<string> graphOutputs)
+    {
+        Node node = ps.Node;
+        if (NonDeterministic.Contains(node.OpType) || GraphScopes.Subgraphs(node).Any()
+            || node.Outputs.Any(o => graphOutputs.Contains(o) || graph.Initializers.ContainsKey(o))
+            || node.Inputs.Any(i => i.Length > 0 && (!graph.Initializers.ContainsKey(i) || inputNames.Contains(i))))
+            return false;
+        Value?[] outputs;
+        try
+        {
+            outputs = ps.Kernel(new Reference.OpContext(node, ps.Opset, node.Inputs.Select(i => i.Length == 0 ? null : (Value)graph.Initializers[i]).ToList()));
+        }
+        catch (Exception e) when (e is KernoModelException or ArgumentException or InvalidOperationException or NotSupportedException or OverflowException or IndexOutOfRangeException)
+        {
+            return false; // the run reports it
+        }
+        if (outputs.Length < node.Outputs.Count || outputs.Take(node.Outputs.Count).Any(o => o is not (null or Tensor)))
+            return false;
+        for (int i = 0; i < node.Outputs.Count; ++i)
+            if (node.Outputs[i].Length > 0 && outputs[i] is Tensor t)
+                graph.Initializers[node.Outputs[i]] = t;
+        return true;
     }
 
     private int[]?[] InferredShapes(ComputeGraph graph)

@@ -63,11 +63,42 @@ internal static class KernelSelector
                 bool residual = kerno && node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
                 if (residual && !IsFloat(graph, node.Inputs[3]))
                     return null;
+                long group = node.GetInt("group", 1);
+                if (!residual && group > 1 && w.Shape[1] == 1 && w.Shape[0] == group)
+                    return new DepthwiseConvStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None);
                 return new ConvGemmStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None, residual);
             }
+            case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" when node.Inputs.Count == 2 && opset >= 8 && node.Inputs.All(i => IsFloat(graph, i)):
+                return new BinaryStep(node, opset, reference);
+            case "Relu":
+                return new ActivationStep(node, opset, reference, new FusedActivation(ActivationKind.Relu));
+            case "LeakyRelu":
+                return new ActivationStep(node, opset, reference, new FusedActivation(ActivationKind.LeakyRelu, node.GetFloat("alpha", 0.01f)));
+            case "Clip" when opset < 11:
+                return new ActivationStep(node, opset, reference, new FusedActivation(ActivationKind.Clip, node.GetFloat("min", float.MinValue), node.GetFloat("max", float.MaxValue)));
+            case "Clip":
+            {
+                float? lo = Bound(graph, node, 1, float.MinValue), hi = Bound(graph, node, 2, float.MaxValue);
+                return lo is null || hi is null ? null : new ActivationStep(node, opset, reference, new FusedActivation(ActivationKind.Clip, lo.Value, hi.Value));
+            }
+            case "MaxPool" or "AveragePool" when opset >= 10:
+                return new Pool2dStep(node, opset, reference);
+            case "GlobalAveragePool" or "GlobalMaxPool":
+                return new GlobalPoolStep(node, opset, reference);
+            case "Concat" when node.Inputs.All(i => IsFloat(graph, i)):
+                return new ConcatStep(node, opset, reference);
+            case "Transpose":
+                return new TransposeStep(node, opset, reference);
             default:
                 return null;
         }
+    }
+
+    private static float? Bound(ComputeGraph graph, Node clip, int input, float absent)
+    {
+        if (clip.Inputs.Count <= input || clip.Inputs[input].Length == 0)
+            return absent;
+        return Constant(graph, clip.Inputs[input]) is { Length: 1 } t ? t[0] : null;
     }
 
     private static PackedGemmStep MatMul(Node node, long opset, ReferenceKernel reference, Tensor<float> b, Tensor<float>? bias, FusedActivation act)

@@ -3,7 +3,7 @@ using Kerno.Graph;
 namespace Kerno.Optimizer.Passes;
 
 /// <summary>
-/// Conv followed by Add(conv, Z) (a residual connection) becomes kerno.FusedConv(X, W, B, Z): the sum is
+/// Conv followed by Add(conv, Z) or a two-input Sum(conv, Z) (a residual connection) becomes kerno.FusedConv(X, W, B, Z): the sum is
 /// done on the convolution's output store. Only when shapes are known to be equal (Z must not broadcast
 /// the convolution's output up), so ResNet blocks fuse and nothing else changes meaning.
 /// </summary>
@@ -24,7 +24,7 @@ public sealed class FuseResidualAdd : IGraphPass
                 continue;
             var consumers = GraphEdits.Consumers(graph);
             Node? add = GraphEdits.SoleConsumer(conv.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
-            if (add is null || add.OpType != "Add" || add.Domain.Length != 0 || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1])
+            if (add is null || add.OpType is not ("Add" or "Sum") || add.Domain.Length != 0 || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1])
                 continue;
             string z = add.Inputs[0] == conv.Outputs[0] ? add.Inputs[1] : add.Inputs[0];
             if (!SameKnownShape(graph, conv.Outputs[0], z))

@@ -1,0 +1,443 @@
+using System.Numerics;
+using Kerno.Execution;
+using Kerno.Graph;
+using Kerno.Reference;
+
+namespace Kerno.Planning;
+
+/// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads.</summary>
+internal sealed unsafe class Pool2dStep : KernelStep
+{
+    private readonly bool max;
+
+    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => max = node.OpType == "MaxPool";
+
+    public override string KernelName => max ? "maxpool2d" : "avgpool2d";
+
+    private int[]? Geometry(ReadOnlySpan<int> x, out int[] p)
+    {
+        p = [];
+        long[]? kernel = Node.GetInts("kernel_shape");
+        long[] strides = Node.GetInts("strides") ?? [1, 1];
+        long[] dil = Node.GetInts("dilations") ?? [1, 1];
+        long[] pads = Node.GetInts("pads") ?? [0, 0, 0, 0];
+        bool ceil = Node.GetInt("ceil_mode", 0) != 0;
+        if (x.Length != 4 || kernel is not { Length: 2 } || strides.Length != 2 || dil.Length != 2 || pads.Length != 4
+            || Node.GetString("auto_pad", "NOTSET") is not ("NOTSET" or "") || (max && Node.Outputs.Count > 1 && Node.Outputs[1].Length > 0)
+            || kernel.Concat(strides).Concat(dil).Any(v => v < 1 || v > 1 << 16) || pads.Any(v => v < 0 || v > 1 << 16))
+            return null;
+        var o = new int[2];
+        for (int d = 0; d < 2; ++d)
+        {
+            int dk = (int)((kernel[d] - 1) * dil[d] + 1), n = x[2 + d], s = (int)strides[d], pb = (int)pads[d], pe = (int)pads[d + 2];
+            int span = n + pb + pe - dk;
+            if (span < 0)
+                return null;
+            if (ceil)
+            {
+                o[d] = (span + s - 1) / s + 1;
+                if ((o[d] - 1) * s >= n + pb)
+                    o[d]--;
+            }
+            else
+                o[d] = span / s + 1;
+        }
+        // kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, include-pad
+        p = [(int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3],
+            (int)Node.GetInt("count_include_pad", 0)];
+        return [x[0], x[1], o[0], o[1]];
+    }
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Shape, out int[] p) is not { } shape)
+        {
+            RunReference(context);
+            return;
+        }
+        Tensor<float> y = context.Output(Outputs[0], shape);
+        int planes = shape[0] * shape[1], h = x.Shape[2], w = x.Shape[3], oh = shape[2], ow = shape[3];
+        if (x.Length != (long)planes * h * w || y.Length != (long)planes * oh * ow)
+            throw Fail("size mismatch");
+        fixed (float* px = x.Span, py = y.Span)
+        {
+            for (int plane = 0; plane < planes; ++plane)
+            {
+                float* src = px + (long)plane * h * w, dst = py + (long)plane * oh * ow;
+                for (int i = 0; i < oh; ++i)
+                {
+                    for (int j = 0; j < ow; ++j)
+                    {
+                        float acc = max ? float.NegativeInfinity : 0;
+                        int count = 0, padded = 0;
+                        for (int ki = 0; ki < p[0]; ++ki)
+                        {
+                            int iy = i * p[2] - p[6] + ki * p[4];
+                            bool rowIn = (uint)iy < (uint)h;
+                            bool rowPadded = iy >= -p[6] && iy < h + p[8];
+                            for (int kj = 0; kj < p[1]; ++kj)
+                            {
+                                int ix = j * p[3] - p[7] + kj * p[5];
+                                if (rowPadded && ix >= -p[7] && ix < w + p[9])
+                                    ++padded;
+                                if (!rowIn || (uint)ix >= (uint)w)
+                                    continue;
+                                float v = src[(long)iy * w + ix];
+                                if (max)
+                                    acc = float.IsNaN(v) || v > acc ? v : acc;
+                                else
+                                    acc += v;
+                                ++count;
+                            }
+                        }
+                        int div = p[10] != 0 ? padded : count;
+                        dst[i * ow + j] = max ? (count == 0 ? float.NegativeInfinity : acc) : div == 0 ? 0 : acc / div;
+                    }
+                }
+            }
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+}
+
+/// <summary>GlobalAveragePool / GlobalMaxPool over float NC... tensors.</summary>
+internal sealed unsafe class GlobalPoolStep : KernelStep
+{
+    private readonly bool max;
+
+    public GlobalPoolStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => max = node.OpType == "GlobalMaxPool";
+
+    public override string KernelName => max ? "global-maxpool" : "global-avgpool";
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0)
+        {
+            RunReference(context);
+            return;
+        }
+        Span<int> shape = stackalloc int[x.Rank];
+        shape.Fill(1);
+        shape[0] = x.Shape[0];
+        shape[1] = x.Shape[1];
+        Tensor<float> y = context.Output(Outputs[0], shape);
+        int planes = shape[0] * shape[1], spatial = x.Length / planes;
+        ReadOnlySpan<float> xs = x.Span;
+        Span<float> ys = y.Span;
+        for (int p = 0; p < planes; ++p)
+        {
+            ReadOnlySpan<float> s = xs.Slice(p * spatial, spatial);
+            if (max)
+            {
+                float m = float.NegativeInfinity;
+                foreach (float v in s)
+                    m = float.IsNaN(v) || v > m ? v : m;
+                ys[p] = m;
+            }
+            else
+            {
+                double sum = 0;
+                int i = 0, w = Vector<float>.Count;
+                var acc = Vector<float>.Zero;
+                for (; i + w <= s.Length; i += w)
+                    acc += new Vector<float>(s.Slice(i, w));
+                sum = Vector.Sum(acc);
+                for (; i < s.Length; ++i)
+                    sum += s[i];
+                ys[p] = (float)(sum / spatial);
+            }
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+}
+
+/// <summary>Concat of float tensors: one block copy per input per outer index.</summary>
+internal sealed class ConcatStep : KernelStep
+{
+    public ConcatStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
+
+    public override string KernelName => "concat";
+
+    public override void Execute(RunContext context)
+    {
+        if (Inputs.Length == 0 || Inputs.Any(i => i < 0 || context.Slots[i] is not Tensor<float>))
+        {
+            RunReference(context);
+            return;
+        }
+        var first = (Tensor<float>)context.Slots[Inputs[0]]!;
+        int rank = first.Rank;
+        long axisAttr = Node.GetInt("axis", 0);
+        int axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+        if (rank == 0 || axis < 0 || axis >= rank)
+        {
+            RunReference(context);
+            return;
+        }
+        Span<int> shape = stackalloc int[rank];
+        first.Shape.CopyTo(shape);
+        long total = 0;
+        foreach (int id in Inputs)
+        {
+            var t = (Tensor<float>)context.Slots[id]!;
+            if (t.Rank != rank)
+            {
+                RunReference(context);
+                return;
+            }
+            for (int d = 0; d < rank; ++d)
+                if (d != axis && t.Shape[d] != shape[d])
+                {
+                    RunReference(context);
+                    return;
+                }
+            total += t.Shape[axis];
+        }
+        if (total > int.MaxValue)
+        {
+            RunReference(context);
+            return;
+        }
+        shape[axis] = (int)total;
+        Tensor<float> y = context.Output(Outputs[0], shape);
+        long outer = 1, inner = 1;
+        for (int d = 0; d < axis; ++d)
+            outer *= shape[d];
+        for (int d = axis + 1; d < rank; ++d)
+            inner *= shape[d];
+        long rowOut = total * inner, offset = 0;
+        Span<float> ys = y.Span;
+        foreach (int id in Inputs)
+        {
+            var t = (Tensor<float>)context.Slots[id]!;
+            int block = (int)(t.Shape[axis] * inner);
+            ReadOnlySpan<float> src = t.Span;
+            for (long o = 0; o < outer; ++o)
+                src.Slice((int)(o * block), block).CopyTo(ys.Slice((int)(o * rowOut + offset), block));
+            offset += block;
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+}
+
+/// <summary>Transpose of float tensors (rank &lt;= 6) with a strided gather over the output.</summary>
+internal sealed unsafe class TransposeStep : KernelStep
+{
+    public TransposeStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
+
+    public override string KernelName => "transpose";
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank is 0 or > 6 || x.Length == 0)
+        {
+            RunReference(context);
+            return;
+        }
+        int rank = x.Rank;
+        long[]? permAttr = Node.GetInts("perm");
+        Span<int> perm = stackalloc int[rank];
+        for (int d = 0; d < rank; ++d)
+            perm[d] = permAttr is null ? rank - 1 - d : (int)permAttr[d];
+        if (permAttr is not null && permAttr.Length != rank)
+        {
+            RunReference(context);
+            return;
+        }
+        Span<bool> seen = stackalloc bool[rank];
+        foreach (int p in perm)
+        {
+            if ((uint)p >= (uint)rank || seen[p])
+            {
+                RunReference(context);
+                return;
+            }
+            seen[p] = true;
+        }
+        Span<int> shape = stackalloc int[rank];
+        Span<long> inStride = stackalloc long[rank];
+        long s = 1;
+        for (int d = rank - 1; d >= 0; --d)
+        {
+            inStride[d] = s;
+            s *= x.Shape[d];
+        }
+        Span<long> stride = stackalloc long[rank]; // input stride of each output axis
+        for (int d = 0; d < rank; ++d)
+        {
+            shape[d] = x.Shape[perm[d]];
+            stride[d] = inStride[perm[d]];
+        }
+        Tensor<float> y = context.Output(Outputs[0], shape);
+        Span<int> index = stackalloc int[rank];
+        index.Clear();
+        int last = shape[rank - 1];
+        long lastStride = stride[rank - 1];
+        fixed (float* px = x.Span, py = y.Span)
+        {
+            float* dst = py;
+            long rows = y.Length / last;
+            for (long r = 0; r < rows; ++r)
+            {
+                long src = 0;
+                for (int d = 0; d < rank - 1; ++d)
+                    src += index[d] * stride[d];
+                float* p = px + src;
+                if (lastStride == 1)
+                    new ReadOnlySpan<float>(p, last).CopyTo(new Span<float>(dst, last));
+                else
+                    for (int i = 0; i < last; ++i)
+                        dst[i] = p[i * lastStride];
+                dst += last;
+                for (int d = rank - 2; d >= 0; --d)
+                {
+                    if (++index[d] < shape[d])
+                        break;
+                    index[d] = 0;
+                }
+            }
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+}
+
+/// <summary>
+/// Depthwise 2-D convolution (group = C = K, one filter per channel) done directly: for each channel plane, a
+/// sum over the window with bias and activation fused; channels split across the pool.
+/// </summary>
+internal sealed unsafe class DepthwiseConvStep : KernelStep
+{
+    private readonly Tensor<float> weight;
+    private readonly float[]? bias;
+    private readonly FusedActivation activation;
+
+    public DepthwiseConvStep(Node node, long opset, ReferenceKernel reference, Tensor<float> weight, Tensor<float>? bias, FusedActivation activation)
+        : base(node, opset, reference)
+    {
+        this.weight = weight;
+        this.bias = bias?.Span.ToArray();
+        this.activation = activation;
+    }
+
+    public override string KernelName => "conv-depthwise" + (activation.Kind != ActivationKind.None ? "+" + activation.Kind.ToString().ToLowerInvariant() : "");
+
+    public override IEnumerable<int> ConsumedConstants => bias is null ? [1] : [1, 2];
+
+    private ConvGeometry? Geometry(int[]? x) => x is null ? null : ConvGeometry.Of(Node, x, weight.Shape);
+
+    public override double Flops(Func<int, int[]?> shapeOf) => Geometry(shapeOf(Inputs[0]))?.Flops ?? 0;
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Dims) is not { } g || g.Group != g.C || g.K != g.C)
+        {
+            RunReference(context);
+            return;
+        }
+        Span<int> shape = [g.N, g.K, g.OutH, g.OutW];
+        Tensor<float> y = context.Output(Outputs[0], shape);
+        if (x.Length != (long)g.N * g.C * g.H * g.W || y.Length != (long)g.N * g.K * g.OutH * g.OutW || weight.Length != (long)g.K * g.KH * g.KW)
+            throw Fail("size mismatch");
+        fixed (float* px = x.Span, py = y.Span, pw = weight.Span, pb = bias)
+        {
+            LoopJob job = context.Loop;
+            job.Body = &Plane;
+            job.P0 = px;
+            job.P1 = py;
+            job.P2 = pw;
+            job.P3 = pb;
+            job.I0 = g.H;
+            job.I1 = g.W;
+            job.I2 = g.KH;
+            job.I3 = g.KW;
+            job.I4 = g.StrideH;
+            job.I5 = g.StrideW;
+            job.I6 = g.DilationH;
+            job.I7 = g.DilationW;
+            job.I8 = g.PadTop;
+            job.I9 = g.PadLeft;
+            job.I10 = g.OutH;
+            job.I11 = g.OutW;
+            int planes = g.N * g.C;
+            job.F0 = g.C;
+            job.Run(context.Pool, planes, parallel: (long)planes * g.OutH * g.OutW * g.KH * g.KW >= 1 << 15);
+        }
+        if (activation.Kind != ActivationKind.None)
+            ApplyActivation(y);
+        context.Slots[Outputs[0]] = y;
+    }
+
+    private void ApplyActivation(Tensor<float> y)
+    {
+        Span<float> s = y.Span;
+        if (activation.Kind == ActivationKind.Relu)
+        {
+            int i = 0, w = Vector<float>.Count;
+            for (; i + w <= s.Length; i += w)
+                Vector.Max(new Vector<float>(s.Slice(i, w)), Vector<float>.Zero).CopyTo(s.Slice(i, w));
+            for (; i < s.Length; ++i)
+                s[i] = s[i] > 0 ? s[i] : 0;
+        }
+        else
+            foreach (ref float v in s)
+                v = activation.Apply(v);
+    }
+
+    private static void Plane(LoopJob j, int plane)
+    {
+        int h = j.I0, w = j.I1, kh = j.I2, kw = j.I3, sh = j.I4, sw = j.I5, dh = j.I6, dw = j.I7, pt = j.I8, pl = j.I9, oh = j.I10, ow = j.I11;
+        int c = plane % (int)j.F0;
+        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow, filt = j.P2 + (long)c * kh * kw;
+        float b = j.P3 == null ? 0 : j.P3[c];
+        // Output columns whose whole window is inside the image horizontally: no bounds checks there.
+        int x0 = Math.Max(0, (pl + sw - 1) / sw), x1 = Math.Min(ow, (w - (kw - 1) * dw + pl + sw - 1) / sw);
+        if (x1 < x0)
+            x1 = x0;
+        for (int i = 0; i < oh; ++i)
+        {
+            float* row = dst + (long)i * ow;
+            for (int x = 0; x < ow; ++x)
+                row[x] = b;
+            for (int ki = 0; ki < kh; ++ki)
+            {
+                int iy = i * sh - pt + ki * dh;
+                if ((uint)iy >= (uint)h)
+                    continue;
+                float* srow = src + (long)iy * w;
+                for (int kj = 0; kj < kw; ++kj)
+                {
+                    float f = filt[ki * kw + kj];
+                    int off = kj * dw - pl;
+                    for (int x = 0; x < x0; ++x)
+                    {
+                        int ix = x * sw + off;
+                        if ((uint)ix < (uint)w)
+                            row[x] += f * srow[ix];
+                    }
+                    if (sw == 1)
+                    {
+                        float* s = srow + off;
+                        int x = x0, vw = Vector<float>.Count;
+                        var vf = new Vector<float>(f);
+                        for (; x + vw <= x1; x += vw)
+                        {
+                            var acc = new Vector<float>(new ReadOnlySpan<float>(row + x, vw));
+                            (acc + vf * new Vector<float>(new ReadOnlySpan<float>(s + x, vw))).CopyTo(new Span<float>(row + x, vw));
+                        }
+                        for (; x < x1; ++x)
+                            row[x] += f * s[x];
+                    }
+                    else
+                        for (int x = x0; x < x1; ++x)
+                            row[x] += f * srow[x * sw + off];
+                    for (int x = x1; x < ow; ++x)
+                    {
+                        int ix = x * sw + off;
+                        if ((uint)ix < (uint)w)
+                            row[x] += f * srow[ix];
+                    }
+                }
+            }
+        }
+    }
+}
