@@ -13,6 +13,8 @@ internal static class Program
             TestOnnxCommand.Create(),
             BenchCommand.Create(),
             ProfileCommand.Create(),
+            RunCommand.Create(),
+            InspectCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -81,7 +81,7 @@ internal static class KernelSelector
                 float? lo = Bound(graph, node, 1, float.MinValue), hi = Bound(graph, node, 2, float.MaxValue);
                 return lo is null || hi is null ? null : new ActivationStep(node, opset, reference, new FusedActivation(ActivationKind.Clip, lo.Value, hi.Value));
             }
-            case "MaxPool" or "AveragePool" when opset >= 10:
+            case "MaxPool" or "AveragePool":
                 return new Pool2dStep(node, opset, reference);
             case "GlobalAveragePool" or "GlobalMaxPool":
                 return new GlobalPoolStep(node, opset, reference);
