@@ -61,42 +61,54 @@ internal sealed unsafe class Pool2dStep : KernelStep
             throw Fail("size mismatch");
         fixed (float* px = x.Span, py = y.Span)
         {
-            for (int plane = 0; plane < planes; ++plane)
-            {
-                float* src = px + (long)plane * h * w, dst = py + (long)plane * oh * ow;
-                for (int i = 0; i < oh; ++i)
-                {
-                    for (int j = 0; j < ow; ++j)
-                    {
-                        float acc = max ? float.NegativeInfinity : 0;
-                        int count = 0, padded = 0;
-                        for (int ki = 0; ki < p[0]; ++ki)
-                        {
-                            int iy = i * p[2] - p[6] + ki * p[4];
-                            bool rowIn = (uint)iy < (uint)h;
-                            bool rowPadded = iy >= -p[6] && iy < h + p[8];
-                            for (int kj = 0; kj < p[1]; ++kj)
-                            {
-                                int ix = j * p[3] - p[7] + kj * p[5];
-                                if (rowPadded && ix >= -p[7] && ix < w + p[9])
-                                    ++padded;
-                                if (!rowIn || (uint)ix >= (uint)w)
-                                    continue;
-                                float v = src[(long)iy * w + ix];
-                                if (max)
-                                    acc = float.IsNaN(v) || v > acc ? v : acc;
-                                else
-                                    acc += v;
-                                ++count;
-                            }
-                        }
-                        int div = p[10] != 0 ? padded : count;
-                        dst[i * ow + j] = max ? (count == 0 ? float.NegativeInfinity : acc) : div == 0 ? 0 : acc / div;
-                    }
-                }
-            }
+            LoopJob job = context.Loop;
+            job.Body = &Plane;
+            job.P0 = px;
+            job.P1 = py;
+            (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+            (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
+            job.Run(context.Pool, planes, parallel: (long)planes * oh * ow * p[0] * p[1] >= 1 << 15);
         }
         context.Slots[Outputs[0]] = y;
+    }
+
+    private static void Plane(LoopJob j, int plane)
+    {
+        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, dh = j.I4, dw = j.I5, pt = j.I6, pl = j.I7, pb = j.I8, pr = j.I9;
+        bool includePad = j.I10 != 0, max = j.I15 != 0;
+        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
+        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
+        for (int i = 0; i < oh; ++i)
+        {
+            for (int jx = 0; jx < ow; ++jx)
+            {
+                float acc = max ? float.NegativeInfinity : 0;
+                int count = 0, padded = 0;
+                for (int ki = 0; ki < kh; ++ki)
+                {
+                    int iy = i * sh - pt + ki * dh;
+                    bool rowIn = (uint)iy < (uint)h;
+                    bool rowPadded = iy >= -pt && iy < h + pb;
+                    float* srow = src + (long)iy * w;
+                    for (int kj = 0; kj < kw; ++kj)
+                    {
+                        int ix = jx * sw - pl + kj * dw;
+                        if (rowPadded && ix >= -pl && ix < w + pr)
+                            ++padded;
+                        if (!rowIn || (uint)ix >= (uint)w)
+                            continue;
+                        float v = srow[ix];
+                        if (max)
+                            acc = float.IsNaN(v) || v > acc ? v : acc;
+                        else
+                            acc += v;
+                        ++count;
+                    }
+                }
+                int div = includePad ? padded : count;
+                dst[i * ow + jx] = max ? (count == 0 ? float.NegativeInfinity : acc) : div == 0 ? 0 : acc / div;
+            }
+        }
     }
 }
 
