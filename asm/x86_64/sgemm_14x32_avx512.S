@@ -4,11 +4,13 @@
  *                                 const sgemm_ukr_ctx* ctx);
  *   rdi = kc, rsi = a (kc x 14 floats, k-major packed), rdx = b (kc x 32 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
- *   beta 32, clamp_min 36, clamp_max 40).
+ *   beta 32, clamp_min 36, clamp_max 40, pf 48, pf_stride 56).
  *
  * Registers: zmm0..zmm27 accumulate row i in zmm(2i) (columns 0-15) and zmm(2i+1) (16-31); zmm28/29 hold
  * the 32 floats of B at depth p; zmm30/31 alternate as the broadcast of A[i][p]. Per depth step: 2 B loads,
- * 14 broadcasts, 28 FMAs, so the two FMA pipes, not the load ports, bound the loop.
+ * 14 broadcasts, 28 FMAs, so the two FMA pipes, not the load ports, bound the loop. With ctx->pf set, every
+ * depth step also prefetches two lines at pf + p * pf_stride into L2 (the driver points it at the source of
+ * the next B panel, so its packing finds it there). rbx, r12-r14 hold the stream and the loop entry.
  *
  * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
@@ -109,6 +111,19 @@
     .type   kerno_sgemm_14x32_avx512, @function
     .p2align 6
 kerno_sgemm_14x32_avx512:
+    pushq        %rbx
+    pushq        %r12
+    pushq        %r13
+    pushq        %r14
+    /* prefetch stream (ctx->pf, ctx->pf_stride): two lines per depth step, e.g. the next B panel's source */
+    movq         48(%r9), %r12
+    movq         56(%r9), %r13
+    leaq         (%r13,%r13,2), %rbx
+    leaq         .Lloop4(%rip), %r14      /* the depth loop, with or without the prefetch stream */
+    testq        %r12, %r12
+    jz           1f
+    leaq         .Lloop4_pf(%rip), %r14
+1:
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
@@ -131,7 +146,7 @@ kerno_sgemm_14x32_avx512:
     cmpq         $C_AHEAD, %rax
     jbe          .Lwarm_c0
     subq         $C_AHEAD, %rax
-    call         .Lloop4
+    call         *%r14
     movq         $C_AHEAD, %rax
 .Lwarm_c0:
     movq         %rcx, %r11
@@ -143,7 +158,7 @@ kerno_sgemm_14x32_avx512:
     cmpq         $C_AHEAD/2, %rax
     jbe          .Lwarm_c1
     subq         $C_AHEAD/2, %rax
-    call         .Lloop4
+    call         *%r14
     movq         $C_AHEAD/2, %rax
 .Lwarm_c1:
     .rept 7
@@ -153,7 +168,7 @@ kerno_sgemm_14x32_avx512:
     .endr
     testq        %rax, %rax
     jz           .Ltail
-    call         .Lloop4
+    call         *%r14
     jmp          .Ltail
 
 /* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: a local subroutine, so the loop body exists once. */
@@ -171,6 +186,31 @@ kerno_sgemm_14x32_avx512:
     addq         $512, %rdx
     decq         %rax
     jnz          .Lloop4
+    ret
+
+    .p2align 5
+.Lloop4_pf:
+    prefetcht0   448(%rsi)
+    prefetcht0   512(%rsi)
+    prefetcht1   (%r12)
+    prefetcht1   64(%r12)
+    KSTEP        0, 0
+    prefetcht1   (%r12,%r13)
+    prefetcht1   64(%r12,%r13)
+    prefetcht0   576(%rsi)
+    KSTEP        56, 128
+    prefetcht0   640(%rsi)
+    prefetcht1   (%r12,%r13,2)
+    prefetcht1   64(%r12,%r13,2)
+    KSTEP        112, 256
+    prefetcht1   (%r12,%rbx)
+    prefetcht1   64(%r12,%rbx)
+    leaq         (%r12,%r13,4), %r12
+    KSTEP        168, 384
+    addq         $224, %rsi
+    addq         $512, %rdx
+    decq         %rax
+    jnz          .Lloop4_pf
     ret
 
 .Ltail:
@@ -216,6 +256,10 @@ kerno_sgemm_14x32_avx512:
     STORE_ROW    13, 26, 27
 .Ldone:
     vzeroupper
+    popq         %r14
+    popq         %r13
+    popq         %r12
+    popq         %rbx
     ret
     .size   kerno_sgemm_14x32_avx512, .-kerno_sgemm_14x32_avx512
 

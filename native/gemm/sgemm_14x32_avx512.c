@@ -147,20 +147,26 @@ void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* s
                 }
             }
         } else {
-            /* op(B)[p][j] = src[p*ld + j]: 32 consecutive floats per depth step; the edge panel masked, zero-filled */
-            const float* s = src + j0;
-            if (cols >= NR) {
-                for (size_t p = 0; p < kc; ++p) {
-                    _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
-                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
-                }
-            } else {
-                __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
-                for (size_t p = 0; p < kc; ++p) {
-                    _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
-                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
-                }
+            /* op(B)[p][j] = src[p*ld + j]. Blocks of 16 rows across all panels: the source streams (a 16-row
+             * strip stays in L1 while the panels take their 32 columns), each panel gets 2 KiB at a time. */
+            size_t full = (nc - j0) / NR, rest = (nc - j0) % NR;
+            __mmask16 m0 = lo_mask(rest), m1 = hi_mask(rest);
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t pe = kc - p0 < 16 ? kc : p0 + 16;
+                const float* s = src + j0;
+                float* d = dst;
+                for (size_t q = 0; q < full; ++q, s += NR, d += NR * kc)
+                    for (size_t p = p0; p < pe; ++p) {
+                        _mm512_storeu_ps(d + p * NR, _mm512_loadu_ps(s + p * ld));
+                        _mm512_storeu_ps(d + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+                    }
+                if (rest)
+                    for (size_t p = p0; p < pe; ++p) {
+                        _mm512_storeu_ps(d + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
+                        _mm512_storeu_ps(d + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+                    }
             }
+            return;
         }
         dst += NR * kc;
     }

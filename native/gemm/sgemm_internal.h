@@ -32,6 +32,8 @@ typedef struct sgemm_ukr_ctx {
     float clamp_min;   /* 36 */
     float clamp_max;   /* 40 */
     uint32_t reserved; /* 44 */
+    const void* pf;    /* 48: optional prefetch stream (a hint; kernels may ignore it): two cache lines at */
+    size_t pf_stride;  /* 56:   pf + p * pf_stride for each depth step p, into L2 */
 } sgemm_ukr_ctx;
 
 _Static_assert(offsetof(sgemm_ukr_ctx, mr) == 0, "asm offset");
@@ -42,6 +44,7 @@ _Static_assert(offsetof(sgemm_ukr_ctx, alpha) == 28, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, beta) == 32, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_min) == 36, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_max) == 40, "asm offset");
+_Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_stride) == 56, "asm offset");
 
 /* C(mr x nr at c, row stride ldc floats) = epilogue(A_panel(MR x kc) * B_panel(kc x NR)).
  * a: kc groups of MR floats (k-major); b: kc groups of NR floats. kc may be 0. */
