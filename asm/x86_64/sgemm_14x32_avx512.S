@@ -10,7 +10,8 @@
  * the 32 floats of B at depth p; zmm30/31 alternate as the broadcast of A[i][p]. Per depth step: 2 B loads,
  * 14 broadcasts, 28 FMAs, so the two FMA pipes, not the load ports, bound the loop. With ctx->pf set, every
  * depth step also prefetches two lines at pf + p * pf_stride into L2 (the driver points it at the source of
- * the next B panel, so its packing finds it there). rbx, r12-r14 hold the stream and the loop entry.
+ * the next B panel, so its packing finds it there). rbx, r12-r15 hold the stream and the loop entries.
+ * A tile with mr <= 7 runs 7-row loops (half the FMAs), e.g. the last panel of M = 49.
  *
  * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
@@ -23,8 +24,9 @@
 #define F_CLAMP    16
 #define C_AHEAD    8  /* depth iterations (x4 steps) before the end at which C is pulled into L1 */
 
-/* One depth step at byte offsets aoff into the A panel and boff into the B panel. */
-.macro KSTEP aoff, boff
+/* One depth step at byte offsets aoff into the A panel and boff into the B panel; rows = 7 skips rows 7-13
+ * (a tile with mr <= 7 does half the FMAs). */
+.macro KSTEP aoff, boff, rows=14
     vmovups      \boff(%rdx), %zmm28
     vmovups      \boff+64(%rdx), %zmm29
     vbroadcastss \aoff+0(%rsi), %zmm30
@@ -48,6 +50,7 @@
     vbroadcastss \aoff+24(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm12
     vfmadd231ps  %zmm29, %zmm30, %zmm13
+    .if \rows > 7
     vbroadcastss \aoff+28(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm14
     vfmadd231ps  %zmm29, %zmm31, %zmm15
@@ -69,6 +72,7 @@
     vbroadcastss \aoff+52(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm26
     vfmadd231ps  %zmm29, %zmm31, %zmm27
+    .endif
 .endm
 
 /* Epilogue and store of row i (accumulators zmm r0, zmm r1) at r11; stops at row mr (rax).
@@ -115,15 +119,23 @@ kerno_sgemm_14x32_avx512:
     pushq        %r12
     pushq        %r13
     pushq        %r14
+    pushq        %r15
     /* prefetch stream (ctx->pf, ctx->pf_stride): two lines per depth step, e.g. the next B panel's source */
     movq         48(%r9), %r12
     movq         56(%r9), %r13
     leaq         (%r13,%r13,2), %rbx
-    leaq         .Lloop4(%rip), %r14      /* the depth loop, with or without the prefetch stream */
-    testq        %r12, %r12
-    jz           1f
-    leaq         .Lloop4_pf(%rip), %r14
-1:
+    /* the depth loops: r14 = 4 steps per iteration (with or without the stream), r15 = single steps;
+     * the 7-row versions when the tile stores at most 7 rows */
+    leaq         .Lloop4_r14(%rip), %r14
+    leaq         .Lloop4_r14_pf(%rip), %r11
+    leaq         .Lloop1_r14(%rip), %r15
+    cmpq         $7, (%r9)
+    ja           1f
+    leaq         .Lloop4_r7(%rip), %r14
+    leaq         .Lloop4_r7_pf(%rip), %r11
+    leaq         .Lloop1_r7(%rip), %r15
+1:  testq        %r12, %r12
+    cmovnzq      %r11, %r14
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
@@ -171,57 +183,65 @@ kerno_sgemm_14x32_avx512:
     call         *%r14
     jmp          .Ltail
 
-/* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: a local subroutine, so the loop body exists once. */
+/* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: local subroutines, so each loop body exists
+ * once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step, rbx = 3 * r13). */
+.macro LOOP4 rows, pf
     .p2align 5
-.Lloop4:
-    prefetcht0   448(%rsi)
+1:  prefetcht0   448(%rsi)
     prefetcht0   512(%rsi)
-    KSTEP        0, 0
-    prefetcht0   576(%rsi)
-    KSTEP        56, 128
-    prefetcht0   640(%rsi)
-    KSTEP        112, 256
-    KSTEP        168, 384
-    addq         $224, %rsi
-    addq         $512, %rdx
-    decq         %rax
-    jnz          .Lloop4
-    ret
-
-    .p2align 5
-.Lloop4_pf:
-    prefetcht0   448(%rsi)
-    prefetcht0   512(%rsi)
+    .if \pf
     prefetcht1   (%r12)
     prefetcht1   64(%r12)
-    KSTEP        0, 0
+    .endif
+    KSTEP        0, 0, \rows
+    .if \pf
     prefetcht1   (%r12,%r13)
     prefetcht1   64(%r12,%r13)
+    .endif
     prefetcht0   576(%rsi)
-    KSTEP        56, 128
+    KSTEP        56, 128, \rows
     prefetcht0   640(%rsi)
+    .if \pf
     prefetcht1   (%r12,%r13,2)
     prefetcht1   64(%r12,%r13,2)
-    KSTEP        112, 256
+    .endif
+    KSTEP        112, 256, \rows
+    .if \pf
     prefetcht1   (%r12,%rbx)
     prefetcht1   64(%r12,%rbx)
     leaq         (%r12,%r13,4), %r12
-    KSTEP        168, 384
+    .endif
+    KSTEP        168, 384, \rows
     addq         $224, %rsi
     addq         $512, %rdx
     decq         %rax
-    jnz          .Lloop4_pf
+    jnz          1b
     ret
+.endm
 
-.Ltail:
-    andq         $3, %rdi
-    jz           .Lstore
-.Lloop1:
-    KSTEP        0, 0
+/* rax (> 0) single depth steps */
+.macro LOOP1 rows
+    .p2align 4
+1:  KSTEP        0, 0, \rows
     addq         $56, %rsi
     addq         $128, %rdx
-    decq         %rdi
-    jnz          .Lloop1
+    decq         %rax
+    jnz          1b
+    ret
+.endm
+
+.Lloop4_r14:    LOOP4 14, 0
+.Lloop4_r14_pf: LOOP4 14, 1
+.Lloop4_r7:     LOOP4 7, 0
+.Lloop4_r7_pf:  LOOP4 7, 1
+.Lloop1_r14:    LOOP1 14
+.Lloop1_r7:     LOOP1 7
+
+.Ltail:
+    movq         %rdi, %rax
+    andq         $3, %rax
+    jz           .Lstore
+    call         *%r15
 
 .Lstore:
     movq         %rcx, %r11               /* C row pointer */
@@ -256,6 +276,7 @@ kerno_sgemm_14x32_avx512:
     STORE_ROW    13, 26, 27
 .Ldone:
     vzeroupper
+    popq         %r15
     popq         %r14
     popq         %r13
     popq         %r12
