@@ -12,6 +12,9 @@
  * depth step also prefetches two lines at pf + p * pf_stride into L2 (the driver points it at the source of
  * the next B panel, so its packing finds it there). rbx, r12-r15 hold the stream and the loop entries.
  * A tile with mr <= 7 runs 7-row loops (half the FMAs), e.g. the last panel of M = 49.
+ * With SGEMM_F_PACK_B the kernel packs the B panel as it goes: each depth step loads B's row from its source
+ * (ctx->pf, stride ctx->pf_stride; masked to nr columns and zero-filled), stores it to b, and prefetches the
+ * same row of the next panel (128 bytes on) into L2, so B's packing hides under the FMAs.
  *
  * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
@@ -22,13 +25,24 @@
 #define F_BIAS_ROW 4
 #define F_BIAS_COL 8
 #define F_CLAMP    16
+#define F_PACK_B   32
 #define C_AHEAD    8  /* depth iterations (x4 steps) before the end at which C is pulled into L1 */
 
 /* One depth step at byte offsets aoff into the A panel and boff into the B panel; rows = 7 skips rows 7-13
  * (a tile with mr <= 7 does half the FMAs). */
-.macro KSTEP aoff, boff, rows=14
+.macro KSTEP aoff, boff, rows=14, src=
+    .ifb \src
     vmovups      \boff(%rdx), %zmm28
     vmovups      \boff+64(%rdx), %zmm29
+    .else
+    /* packing mode: B's row from its source (masked to nr columns, zero-filled), stored to the packed panel */
+    vmovups      \src, %zmm28{%k1}{z}
+    vmovups      64+\src, %zmm29{%k2}{z}
+    prefetcht1   128+\src
+    prefetcht1   192+\src
+    vmovups      %zmm28, \boff(%rdx)
+    vmovups      %zmm29, \boff+64(%rdx)
+    .endif
     vbroadcastss \aoff+0(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm0
     vfmadd231ps  %zmm29, %zmm30, %zmm1
@@ -126,6 +140,8 @@ kerno_sgemm_14x32_avx512:
     leaq         (%r13,%r13,2), %rbx
     /* the depth loops: r14 = 4 steps per iteration (with or without the stream), r15 = single steps;
      * the 7-row versions when the tile stores at most 7 rows */
+    testb        $F_PACK_B, 24(%r9)
+    jnz          .Lpacking
     leaq         .Lloop4_r14(%rip), %r14
     leaq         .Lloop4_r14_pf(%rip), %r11
     leaq         .Lloop1_r14(%rip), %r15
@@ -136,6 +152,26 @@ kerno_sgemm_14x32_avx512:
     leaq         .Lloop1_r7(%rip), %r15
 1:  testq        %r12, %r12
     cmovnzq      %r11, %r14
+    jmp          .Lloops_chosen
+.Lpacking:
+    /* packing mode: r12 = B's source row at depth 0, r13 = its stride; k1 / k2 = the nr-column masks */
+    movq         8(%r9), %rax
+    movq         %rcx, %r11
+    movq         %rax, %rcx
+    movl         $1, %eax
+    shlq         %cl, %rax
+    decq         %rax
+    kmovd        %eax, %k1
+    shrl         $16, %eax
+    kmovd        %eax, %k2
+    movq         %r11, %rcx
+    leaq         .Lloop4_r14_pk(%rip), %r14
+    leaq         .Lloop1_r14_pk(%rip), %r15
+    cmpq         $7, (%r9)
+    ja           .Lloops_chosen
+    leaq         .Lloop4_r7_pk(%rip), %r14
+    leaq         .Lloop1_r7_pk(%rip), %r15
+.Lloops_chosen:
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
@@ -185,7 +221,7 @@ kerno_sgemm_14x32_avx512:
 
 /* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: local subroutines, so each loop body exists
  * once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step, rbx = 3 * r13). */
-.macro LOOP4 rows, pf
+.macro LOOP4 rows, pf, pack=0
     .p2align 5
 1:  prefetcht0   448(%rsi)
     prefetcht0   512(%rsi)
@@ -193,25 +229,43 @@ kerno_sgemm_14x32_avx512:
     prefetcht1   (%r12)
     prefetcht1   64(%r12)
     .endif
+    .if \pack
+    KSTEP        0, 0, \rows, (%r12)
+    .else
     KSTEP        0, 0, \rows
+    .endif
     .if \pf
     prefetcht1   (%r12,%r13)
     prefetcht1   64(%r12,%r13)
     .endif
     prefetcht0   576(%rsi)
+    .if \pack
+    KSTEP        56, 128, \rows, "(%r12,%r13)"
+    .else
     KSTEP        56, 128, \rows
+    .endif
     prefetcht0   640(%rsi)
     .if \pf
     prefetcht1   (%r12,%r13,2)
     prefetcht1   64(%r12,%r13,2)
     .endif
+    .if \pack
+    KSTEP        112, 256, \rows, "(%r12,%r13,2)"
+    .else
     KSTEP        112, 256, \rows
+    .endif
     .if \pf
     prefetcht1   (%r12,%rbx)
     prefetcht1   64(%r12,%rbx)
+    .endif
+    .if \pack
+    KSTEP        168, 384, \rows, "(%r12,%rbx)"
+    .else
+    KSTEP        168, 384, \rows
+    .endif
+    .if \pf | \pack
     leaq         (%r12,%r13,4), %r12
     .endif
-    KSTEP        168, 384, \rows
     addq         $224, %rsi
     addq         $512, %rdx
     decq         %rax
@@ -220,9 +274,14 @@ kerno_sgemm_14x32_avx512:
 .endm
 
 /* rax (> 0) single depth steps */
-.macro LOOP1 rows
+.macro LOOP1 rows, pack=0
     .p2align 4
+    .if \pack
+1:  KSTEP        0, 0, \rows, (%r12)
+    addq         %r13, %r12
+    .else
 1:  KSTEP        0, 0, \rows
+    .endif
     addq         $56, %rsi
     addq         $128, %rdx
     decq         %rax
@@ -236,6 +295,10 @@ kerno_sgemm_14x32_avx512:
 .Lloop4_r7_pf:  LOOP4 7, 1
 .Lloop1_r14:    LOOP1 14
 .Lloop1_r7:     LOOP1 7
+.Lloop4_r14_pk: LOOP4 14, 0, 1
+.Lloop4_r7_pk:  LOOP4 7, 0, 1
+.Lloop1_r14_pk: LOOP1 14, 1
+.Lloop1_r7_pk:  LOOP1 7, 1
 
 .Ltail:
     movq         %rdi, %rax

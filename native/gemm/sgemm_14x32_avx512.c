@@ -16,6 +16,16 @@ static inline __mmask16 hi_mask(size_t nr)
 void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                 const sgemm_ukr_ctx* ctx)
 {
+    if (ctx->flags & SGEMM_F_PACK_B) {
+        /* pack this B panel from its source first (the asm kernel does it while it computes) */
+        const char* src = ctx->pf;
+        const __mmask16 m0 = lo_mask(ctx->nr), m1 = hi_mask(ctx->nr);
+        float* dst = (float*)b;
+        for (size_t p = 0; p < kc; ++p, src += ctx->pf_stride) {
+            _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, src));
+            _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 64));
+        }
+    }
     __m512 acc[MR][2];
     for (int i = 0; i < MR; ++i)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();

@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef WHOLE_B
-#define WHOLE_B 0
-#endif
 #define SGEMM_MAX_DIM ((size_t)INT32_MAX)
 #define PACKED_MAGIC 0x4250534bu /* "KSPB" */
 #define PACKED_HEADER 64u
@@ -182,9 +179,9 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
              * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
              * panel's source is prefetched into L2 while the current one is computed. */
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
-            const int pack_b = !P->packed && kc > 0 && (P->tb || !WHOLE_B);
-            if (!P->packed && kc > 0 && !P->tb && WHOLE_B)
-                kd->pack_b(0, kc, nc, B_AT(P, pc, jc), P->ldb, bufb);
+            /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
+            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused;
+            const int pack_b = !P->packed && kc > 0 && !fuse_b;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
                 flags |= SGEMM_F_ALPHA;
@@ -211,6 +208,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                     /* B not transposed: the first kernel on this panel streams the next panel's source rows
                      * into L2 (ctx->pf), spread over its depth loop. */
                     const int stream_b = pack_b && ic == i0 && !P->tb && jr + NR < nc;
+                    const int fused_now = fuse_b && ic == i0;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         ctx.mr = min_sz(MR, mc - ir);
                         if (jr == 0 && kc > 0) {
@@ -227,7 +225,12 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                         float* c = P->c + (ic + ir) * P->ldc + jc + jr;
                         ctx.pf = stream_b && ir == 0 ? B_AT(P, pc, jc + jr + NR) : NULL;
                         ctx.pf_stride = P->ldb * sizeof(float);
+                        if (fused_now && ir == 0) {
+                            ctx.flags = flags | SGEMM_F_PACK_B;
+                            ctx.pf = B_AT(P, pc, jc + jr);
+                        }
                         ukr(kc, bufa + ir * kc, b, c, P->ldc, &ctx);
+                        ctx.flags = flags;
                         if (last && post)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);
                     }

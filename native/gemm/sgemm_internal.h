@@ -20,6 +20,9 @@
 #define SGEMM_F_BIAS_ROW 4u  /* acc += bias[row] */
 #define SGEMM_F_BIAS_COL 8u  /* acc += bias[col] */
 #define SGEMM_F_CLAMP    16u /* acc = min(max(acc, clamp_min), clamp_max)  (ReLU, Clip, ReLU6) */
+#define SGEMM_F_PACK_B   32u /* kernels with pack_b_fused: b is written, not read: the kernel packs B's panel
+                              * from its source (ctx->pf, row stride ctx->pf_stride bytes, not transposed)
+                              * while it computes, zero-padding columns past ctx->nr */
 
 /* Everything a micro-kernel needs besides the operands. The assembly kernels read it by these offsets. */
 typedef struct sgemm_ukr_ctx {
@@ -76,6 +79,7 @@ typedef struct sgemm_kernel_desc {
     sgemm_act_fn act_tile;
     sgemm_small_fn small_m; /* NULL: always the packed path */
     size_t small_m_max;
+    int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;
