@@ -2,7 +2,8 @@
  *
  *   void kerno_sgemm_14x32_avx512(size_t kc, const float* a, const float* b, float* c, size_t ldc,
  *                                 const sgemm_ukr_ctx* ctx);
- *   rdi = kc, rsi = a (kc x 14 floats, k-major packed), rdx = b (kc x 32 floats, packed), rcx = c,
+ *   rdi = kc, rsi = a (packed in blocks of 8 depth steps: 14 rows x 8 floats each, the last block partial),
+ *   rdx = b (kc x 32 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
  *   beta 32, clamp_min 36, clamp_max 40, pf 48, pf_stride 56).
  *
@@ -26,9 +27,9 @@
 #define F_BIAS_COL 8
 #define F_CLAMP    16
 #define F_PACK_B   32
-#define C_AHEAD    8  /* depth iterations (x4 steps) before the end at which C is pulled into L1 */
+#define C_AHEAD    4  /* depth iterations (x8 steps) before the end at which C is pulled into L1 */
 
-/* One depth step at byte offsets aoff into the A panel and boff into the B panel; rows = 7 skips rows 7-13
+/* One depth step: A[i][p] at aoff + 32 i in the current 8-deep A block, B at boff; rows = 7 skips rows 7-13
  * (a tile with mr <= 7 does half the FMAs). */
 .macro KSTEP aoff, boff, rows=14, src=
     .ifb \src
@@ -37,53 +38,53 @@
     .else
     /* packing mode: B's row from its source (masked to nr columns, zero-filled), stored to the packed panel */
     vmovups      \src, %zmm28{%k1}{z}
-    vmovups      64+\src, %zmm29{%k2}{z}
-    prefetcht1   128+\src
-    prefetcht1   192+\src
+    vmovups      64\src, %zmm29{%k2}{z}
+    prefetcht1   128\src
+    prefetcht1   192\src
     vmovups      %zmm28, \boff(%rdx)
     vmovups      %zmm29, \boff+64(%rdx)
     .endif
     vbroadcastss \aoff+0(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm0
     vfmadd231ps  %zmm29, %zmm30, %zmm1
-    vbroadcastss \aoff+4(%rsi), %zmm31
+    vbroadcastss \aoff+32(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm2
     vfmadd231ps  %zmm29, %zmm31, %zmm3
-    vbroadcastss \aoff+8(%rsi), %zmm30
+    vbroadcastss \aoff+64(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm4
     vfmadd231ps  %zmm29, %zmm30, %zmm5
-    vbroadcastss \aoff+12(%rsi), %zmm31
+    vbroadcastss \aoff+96(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm6
     vfmadd231ps  %zmm29, %zmm31, %zmm7
-    vbroadcastss \aoff+16(%rsi), %zmm30
+    vbroadcastss \aoff+128(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm8
     vfmadd231ps  %zmm29, %zmm30, %zmm9
-    vbroadcastss \aoff+20(%rsi), %zmm31
+    vbroadcastss \aoff+160(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm10
     vfmadd231ps  %zmm29, %zmm31, %zmm11
-    vbroadcastss \aoff+24(%rsi), %zmm30
+    vbroadcastss \aoff+192(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm12
     vfmadd231ps  %zmm29, %zmm30, %zmm13
     .if \rows > 7
-    vbroadcastss \aoff+28(%rsi), %zmm31
+    vbroadcastss \aoff+224(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm14
     vfmadd231ps  %zmm29, %zmm31, %zmm15
-    vbroadcastss \aoff+32(%rsi), %zmm30
+    vbroadcastss \aoff+256(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm16
     vfmadd231ps  %zmm29, %zmm30, %zmm17
-    vbroadcastss \aoff+36(%rsi), %zmm31
+    vbroadcastss \aoff+288(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm18
     vfmadd231ps  %zmm29, %zmm31, %zmm19
-    vbroadcastss \aoff+40(%rsi), %zmm30
+    vbroadcastss \aoff+320(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm20
     vfmadd231ps  %zmm29, %zmm30, %zmm21
-    vbroadcastss \aoff+44(%rsi), %zmm31
+    vbroadcastss \aoff+352(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm22
     vfmadd231ps  %zmm29, %zmm31, %zmm23
-    vbroadcastss \aoff+48(%rsi), %zmm30
+    vbroadcastss \aoff+384(%rsi), %zmm30
     vfmadd231ps  %zmm28, %zmm30, %zmm24
     vfmadd231ps  %zmm29, %zmm30, %zmm25
-    vbroadcastss \aoff+52(%rsi), %zmm31
+    vbroadcastss \aoff+416(%rsi), %zmm31
     vfmadd231ps  %zmm28, %zmm31, %zmm26
     vfmadd231ps  %zmm29, %zmm31, %zmm27
     .endif
@@ -142,13 +143,13 @@ kerno_sgemm_14x32_avx512:
      * the 7-row versions when the tile stores at most 7 rows */
     testb        $F_PACK_B, 24(%r9)
     jnz          .Lpacking
-    leaq         .Lloop4_r14(%rip), %r14
-    leaq         .Lloop4_r14_pf(%rip), %r11
+    leaq         .Lloop8_r14(%rip), %r14
+    leaq         .Lloop8_r14_pf(%rip), %r11
     leaq         .Lloop1_r14(%rip), %r15
     cmpq         $7, (%r9)
     ja           1f
-    leaq         .Lloop4_r7(%rip), %r14
-    leaq         .Lloop4_r7_pf(%rip), %r11
+    leaq         .Lloop8_r7(%rip), %r14
+    leaq         .Lloop8_r7_pf(%rip), %r11
     leaq         .Lloop1_r7(%rip), %r15
 1:  testq        %r12, %r12
     cmovnzq      %r11, %r14
@@ -165,11 +166,11 @@ kerno_sgemm_14x32_avx512:
     shrl         $16, %eax
     kmovd        %eax, %k2
     movq         %r11, %rcx
-    leaq         .Lloop4_r14_pk(%rip), %r14
+    leaq         .Lloop8_r14_pk(%rip), %r14
     leaq         .Lloop1_r14_pk(%rip), %r15
     cmpq         $7, (%r9)
     ja           .Lloops_chosen
-    leaq         .Lloop4_r7_pk(%rip), %r14
+    leaq         .Lloop8_r7_pk(%rip), %r14
     leaq         .Lloop1_r7_pk(%rip), %r15
 .Lloops_chosen:
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
@@ -190,7 +191,7 @@ kerno_sgemm_14x32_avx512:
     /* rows 0-6 of C into L1 C_AHEAD iterations before the end, rows 7-13 half as many: spread out, the
      * prefetches do not run out of miss buffers (and get dropped) */
     movq         %rdi, %rax
-    shrq         $2, %rax
+    shrq         $3, %rax
     cmpq         $C_AHEAD, %rax
     jbe          .Lwarm_c0
     subq         $C_AHEAD, %rax
@@ -219,61 +220,105 @@ kerno_sgemm_14x32_avx512:
     call         *%r14
     jmp          .Ltail
 
-/* rax (> 0) iterations of 4 depth steps, advancing rsi / rdx: local subroutines, so each loop body exists
- * once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step, rbx = 3 * r13). */
-.macro LOOP4 rows, pf, pack=0
+/* rax (> 0) iterations of 8 depth steps (one A block), advancing rsi / rdx: local subroutines, so each loop
+ * body exists once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step,
+ * rbx = 3 * r13), \pack the packing of B from r12. The next A block is prefetched line by line. */
+.macro LOOP8 rows, pf, pack=0
     .p2align 5
-1:  prefetcht0   448(%rsi)
-    prefetcht0   512(%rsi)
+1:
+    prefetcht0   448(%rsi)
     .if \pf
     prefetcht1   (%r12)
     prefetcht1   64(%r12)
     .endif
     .if \pack
-    KSTEP        0, 0, \rows, (%r12)
+    KSTEP        0, 0, \rows, "(%r12)"
     .else
     KSTEP        0, 0, \rows
     .endif
+    prefetcht0   512(%rsi)
     .if \pf
     prefetcht1   (%r12,%r13)
     prefetcht1   64(%r12,%r13)
     .endif
-    prefetcht0   576(%rsi)
     .if \pack
-    KSTEP        56, 128, \rows, "(%r12,%r13)"
+    KSTEP        4, 128, \rows, "(%r12,%r13)"
     .else
-    KSTEP        56, 128, \rows
+    KSTEP        4, 128, \rows
     .endif
-    prefetcht0   640(%rsi)
+    prefetcht0   576(%rsi)
     .if \pf
     prefetcht1   (%r12,%r13,2)
     prefetcht1   64(%r12,%r13,2)
     .endif
     .if \pack
-    KSTEP        112, 256, \rows, "(%r12,%r13,2)"
+    KSTEP        8, 256, \rows, "(%r12,%r13,2)"
     .else
-    KSTEP        112, 256, \rows
+    KSTEP        8, 256, \rows
+    .endif
+    prefetcht0   640(%rsi)
+    .if \pf
+    prefetcht1   (%r12,%rbx)
+    prefetcht1   64(%r12,%rbx)
+    .endif
+    .if \pack
+    KSTEP        12, 384, \rows, "(%r12,%rbx)"
+    .else
+    KSTEP        12, 384, \rows
+    .endif
+    .if \pf | \pack
+    leaq         (%r12,%r13,4), %r12
+    .endif
+    prefetcht0   704(%rsi)
+    .if \pf
+    prefetcht1   (%r12)
+    prefetcht1   64(%r12)
+    .endif
+    .if \pack
+    KSTEP        16, 512, \rows, "(%r12)"
+    .else
+    KSTEP        16, 512, \rows
+    .endif
+    prefetcht0   768(%rsi)
+    .if \pf
+    prefetcht1   (%r12,%r13)
+    prefetcht1   64(%r12,%r13)
+    .endif
+    .if \pack
+    KSTEP        20, 640, \rows, "(%r12,%r13)"
+    .else
+    KSTEP        20, 640, \rows
+    .endif
+    prefetcht0   832(%rsi)
+    .if \pf
+    prefetcht1   (%r12,%r13,2)
+    prefetcht1   64(%r12,%r13,2)
+    .endif
+    .if \pack
+    KSTEP        24, 768, \rows, "(%r12,%r13,2)"
+    .else
+    KSTEP        24, 768, \rows
     .endif
     .if \pf
     prefetcht1   (%r12,%rbx)
     prefetcht1   64(%r12,%rbx)
     .endif
     .if \pack
-    KSTEP        168, 384, \rows, "(%r12,%rbx)"
+    KSTEP        28, 896, \rows, "(%r12,%rbx)"
     .else
-    KSTEP        168, 384, \rows
+    KSTEP        28, 896, \rows
     .endif
     .if \pf | \pack
     leaq         (%r12,%r13,4), %r12
     .endif
-    addq         $224, %rsi
-    addq         $512, %rdx
+    addq         $448, %rsi
+    addq         $1024, %rdx
     decq         %rax
     jnz          1b
     ret
 .endm
 
-/* rax (> 0) single depth steps */
+/* rax (> 0) single depth steps, inside the last (partial) A block */
 .macro LOOP1 rows, pack=0
     .p2align 4
     .if \pack
@@ -282,27 +327,27 @@ kerno_sgemm_14x32_avx512:
     .else
 1:  KSTEP        0, 0, \rows
     .endif
-    addq         $56, %rsi
+    addq         $4, %rsi
     addq         $128, %rdx
     decq         %rax
     jnz          1b
     ret
 .endm
 
-.Lloop4_r14:    LOOP4 14, 0
-.Lloop4_r14_pf: LOOP4 14, 1
-.Lloop4_r7:     LOOP4 7, 0
-.Lloop4_r7_pf:  LOOP4 7, 1
+.Lloop8_r14:    LOOP8 14, 0
+.Lloop8_r14_pf: LOOP8 14, 1
+.Lloop8_r7:     LOOP8 7, 0
+.Lloop8_r7_pf:  LOOP8 7, 1
 .Lloop1_r14:    LOOP1 14
 .Lloop1_r7:     LOOP1 7
-.Lloop4_r14_pk: LOOP4 14, 0, 1
-.Lloop4_r7_pk:  LOOP4 7, 0, 1
+.Lloop8_r14_pk: LOOP8 14, 0, 1
+.Lloop8_r7_pk:  LOOP8 7, 0, 1
 .Lloop1_r14_pk: LOOP1 14, 1
 .Lloop1_r7_pk:  LOOP1 7, 1
 
 .Ltail:
     movq         %rdi, %rax
-    andq         $3, %rax
+    andq         $7, %rax
     jz           .Lstore
     call         *%r15
 

@@ -29,14 +29,15 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
     __m512 acc[MR][2];
     for (int i = 0; i < MR; ++i)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    /* A comes in blocks of 8 depth steps: A[i][p0 + q] at a[p0 * MR + i * 8 + q] */
     for (size_t p = 0; p < kc; ++p) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        const float* ap = a + (p & ~(size_t)7) * MR + (p & 7);
         for (int i = 0; i < MR; ++i) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(ap[i * 8]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += MR;
         b += NR;
     }
     const uint32_t f = ctx->flags;
@@ -113,28 +114,37 @@ static inline void load_transpose(__m512 r[16], const float* src, size_t ld, siz
     transpose16(r);
 }
 
+/* A panels in blocks of 8 depth steps, each block 14 rows x 8 floats (row stride 32 bytes): not transposed,
+ * a block is 14 row copies of 8 floats, no shuffles; the kernel broadcasts A[i][p] from block + 32 i + 4 q.
+ * The last block of a panel may be partial (kc % 8 columns); a panel takes 14 * round_up(kc, 8) floats. */
 void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
 {
-    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    const size_t kca = (kc + 7) & ~(size_t)7;
     for (size_t i0 = 0; i0 < mc; i0 += MR) {
         size_t rows = mc - i0 < MR ? mc - i0 : MR;
-        if (trans) {
-            /* op(A)[i][p] = src[p*ld + i]: one masked row copy per depth step */
-            __mmask16 m = lo_mask(rows);
-            for (size_t p = 0; p < kc; ++p)
-                _mm512_mask_storeu_ps(dst + p * MR, m14, _mm512_maskz_loadu_ps(m, src + p * ld + i0));
-        } else {
-            /* op(A)[i][p] = src[i*ld + p]: transpose 14 x 16 blocks, 16 depth steps of 14 floats each */
-            const float* s = src + i0 * ld;
-            for (size_t p0 = 0; p0 < kc; p0 += 16) {
-                size_t cols = kc - p0 < 16 ? kc - p0 : 16;
-                __m512 r[16];
-                load_transpose(r, s + p0, ld, rows, cols);
-                for (size_t p = 0; p < cols; ++p)
-                    _mm512_mask_storeu_ps(dst + (p0 + p) * MR, m14, r[p]);
+        for (size_t p0 = 0; p0 < kc; p0 += 8) {
+            size_t cols = kc - p0 < 8 ? kc - p0 : 8;
+            float* d = dst + p0 * MR;
+            if (!trans) {
+                const float* s = src + i0 * ld + p0;
+                if (cols == 8) {
+                    for (size_t i = 0; i < rows; ++i)
+                        _mm256_storeu_ps(d + i * 8, _mm256_loadu_ps(s + i * ld));
+                } else {
+                    __mmask8 m = (__mmask8)((1u << cols) - 1);
+                    for (size_t i = 0; i < rows; ++i)
+                        _mm256_storeu_ps(d + i * 8, _mm256_maskz_loadu_ps(m, s + i * ld));
+                }
+            } else {
+                /* op(A)[i][p] = src[p*ld + i]: a transpose, element by element (transA is rare) */
+                for (size_t i = 0; i < rows; ++i)
+                    for (size_t q = 0; q < cols; ++q)
+                        d[i * 8 + q] = src[(p0 + q) * ld + i0 + i];
             }
+            for (size_t i = rows; i < MR; ++i)
+                _mm256_storeu_ps(d + i * 8, _mm256_setzero_ps());
         }
-        dst += MR * kc;
+        dst += MR * kca;
     }
 }
 

@@ -134,7 +134,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
     const size_t KC = P->packed ? P->packed_kc : balance(K, cfg->kc, 8);
     const size_t MC = balance(i1 - i0, cfg->mc, MR), NC = cfg->nc;
 
-    float* bufa = scratch_get(0, round_up(min_sz(MC, i1 - i0), MR) * KC);
+    float* bufa = scratch_get(0, round_up(min_sz(MC, i1 - i0), MR) * round_up(KC, kd->a_kblock));
     float* bufb = P->packed ? NULL : scratch_get(1, KC * round_up(min_sz(NC, j1 - j0), NR));
     if (bufa == NULL || (!P->packed && bufb == NULL))
         return kerno_fail(KERNO_ERR_OUT_OF_MEMORY, "kerno_sgemm: out of memory for packing buffers");
@@ -174,6 +174,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         const size_t nc = min_sz(NC, j1 - jc);
         for (size_t pc = 0;; pc += KC) {
             const size_t kc = min_sz(KC, K - pc);
+            const size_t kca = round_up(kc, kd->a_kblock); /* A panel stride / MR */
             const int first = pc == 0, last = pc + kc >= K;
             /* B's panels are packed lazily, each right before its first use (in the first MC block), and A's
              * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
@@ -212,7 +213,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         ctx.mr = min_sz(MR, mc - ir);
                         if (jr == 0 && kc > 0) {
-                            kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kc);
+                            kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kca);
                             if (ir + MR < mc) {
                                 size_t next = min_sz(MR, mc - ir - MR);
                                 if (P->ta) prefetch_l2(A_AT(P, ic + ir + MR, pc), kc, next, P->lda);
@@ -229,7 +230,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                             ctx.flags = flags | SGEMM_F_PACK_B;
                             ctx.pf = B_AT(P, pc, jc + jr);
                         }
-                        ukr(kc, bufa + ir * kc, b, c, P->ldc, &ctx);
+                        ukr(kc, bufa + ir * kca, b, c, P->ldc, &ctx);
                         ctx.flags = flags;
                         if (last && post)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);

@@ -54,7 +54,8 @@ _Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_s
 typedef void (*sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                  const sgemm_ukr_ctx* ctx);
 
-/* Pack an mc x kc block of op(A) (src points at its first element) into ceil(mc/mr) panels of kc x mr. */
+/* Pack an mc x kc block of op(A) (src points at its first element) into ceil(mc/mr) panels of kc x mr
+ * (k-major; the AVX-512 set uses blocks of 8 depth steps instead, see a_kblock). */
 typedef void (*sgemm_pack_a_fn)(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 /* Pack a kc x nc block of op(B) into ceil(nc/nr) panels of kc x nr. */
 typedef void (*sgemm_pack_b_fn)(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst);
@@ -80,6 +81,7 @@ typedef struct sgemm_kernel_desc {
     sgemm_small_fn small_m; /* NULL: always the packed path */
     size_t small_m_max;
     int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
+    size_t a_kblock;        /* packed A panels take MR * round_up(kc, a_kblock) floats (1: MR * kc) */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;
