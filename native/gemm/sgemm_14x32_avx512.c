@@ -33,8 +33,13 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
     for (size_t p = 0; p < kc; ++p) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         const float* ap = a + (p & ~(size_t)7) * MR + (p & 7);
+        size_t as = 8;
+        if (ctx->flags & SGEMM_F_A_DIRECT) { /* A in place: A[i][p] at a + i * a_stride + p */
+            ap = a + p;
+            as = ctx->a_stride / sizeof(float);
+        }
         for (int i = 0; i < MR; ++i) {
-            __m512 ai = _mm512_set1_ps(ap[i * 8]);
+            __m512 ai = _mm512_set1_ps(ap[i * as]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }

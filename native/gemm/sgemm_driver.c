@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef A_DIRECT_MAX_PANELS
+#define A_DIRECT_MAX_PANELS 4
+#endif
 #define SGEMM_MAX_DIM ((size_t)INT32_MAX)
 #define PACKED_MAGIC 0x4250534bu /* "KSPB" */
 #define PACKED_HEADER 64u
@@ -180,8 +183,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
              * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
              * panel's source is prefetched into L2 while the current one is computed. */
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
+            /* A read in place (no packing) where the kernel can and N is small: each A panel then serves at
+             * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing. Not with an lda of a multiple
+             * of 4 KiB, whose 14 rows would share one L1 set. */
+            const int a_direct = kd->a_direct && !cfg->force_packed && !P->ta && kc > 0 &&
+                                 nc <= A_DIRECT_MAX_PANELS * NR && (P->lda * sizeof(float)) % 4096 != 0;
             /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
-            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused;
+            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused && !a_direct;
             const int pack_b = !P->packed && kc > 0 && !fuse_b;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
@@ -212,7 +220,8 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                     const int fused_now = fuse_b && ic == i0;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         ctx.mr = min_sz(MR, mc - ir);
-                        if (jr == 0 && kc > 0) {
+                        const int direct_now = a_direct && ctx.mr == MR;
+                        if (jr == 0 && kc > 0 && !direct_now) {
                             kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kca);
                             if (ir + MR < mc) {
                                 size_t next = min_sz(MR, mc - ir - MR);
@@ -230,7 +239,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                             ctx.flags = flags | SGEMM_F_PACK_B;
                             ctx.pf = B_AT(P, pc, jc + jr);
                         }
-                        ukr(kc, bufa + ir * kca, b, c, P->ldc, &ctx);
+                        const float* a = bufa + ir * kca;
+                        if (direct_now) {
+                            ctx.flags = flags | SGEMM_F_A_DIRECT;
+                            ctx.a_stride = P->lda * sizeof(float);
+                            a = A_AT(P, ic + ir, pc);
+                        }
+                        ukr(kc, a, b, c, P->ldc, &ctx);
                         ctx.flags = flags;
                         if (last && post)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);
