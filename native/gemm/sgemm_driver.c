@@ -8,7 +8,7 @@
 #include <string.h>
 
 #ifndef A_DIRECT_MAX_PANELS
-#define A_DIRECT_MAX_PANELS 4
+#define A_DIRECT_MAX_PANELS 8
 #endif
 #define SGEMM_MAX_DIM ((size_t)INT32_MAX)
 #define PACKED_MAGIC 0x4250534bu /* "KSPB" */
@@ -184,10 +184,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
              * panel's source is prefetched into L2 while the current one is computed. */
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
             /* A read in place (no packing) where the kernel can and N is small: each A panel then serves at
-             * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing. Not with an lda of a multiple
-             * of 4 KiB, whose 14 rows would share one L1 set. */
+             * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing (and no fewer than a B panel
+             * does: then B's fused packing, which A in place rules out, matters more). Not with an lda of a
+             * multiple of 4 KiB, whose 14 rows would share one L1 set. */
+            const size_t b_panels = (nc + NR - 1) / NR, a_panels = (min_sz(MC, i1 - i0) + MR - 1) / MR;
             const int a_direct = kd->a_direct && !cfg->force_packed && !P->ta && kc > 0 &&
-                                 nc <= A_DIRECT_MAX_PANELS * NR && (P->lda * sizeof(float)) % 4096 != 0;
+                                 b_panels <= A_DIRECT_MAX_PANELS && b_panels <= a_panels &&
+                                 (P->lda * sizeof(float)) % 4096 != 0;
             /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
             const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused && !a_direct;
             const int pack_b = !P->packed && kc > 0 && !fuse_b;
