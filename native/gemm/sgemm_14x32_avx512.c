@@ -198,63 +198,78 @@ void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* s
 }
 
 /* ---- small M: GEMV-like shapes straight from the unpacked B ---- */
-/* M rows x 64 columns in 4M zmm accumulators over the whole depth; B rows stream with stride ldb. */
+/* M <= 4 rows. B streams row by row, four rows at a time, over column blocks of up to 512; the M x 512
+ * accumulators live in L1 (a load, 4 FMAs and a store per vector), so B is read once, sequentially. */
+enum { SMALL_NB = 512 };
+#ifndef SMALL_PF
+#define SMALL_PF 4 /* B rows ahead: the next group of four */
+#endif
+
 static inline __attribute__((always_inline)) void small_rows(const int M, size_t n, size_t k, const float* a,
                                                              size_t lda, int ta, const float* b, size_t ldb,
                                                              float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
 {
     const size_t sa = ta ? 1 : lda, pa = ta ? lda : 1; /* op(A)[r][p] = a[r*sa + p*pa] */
     const uint32_t f = ctx->flags;
-    for (size_t j = 0; j < n; j += 64) {
-        size_t nb = n - j < 64 ? n - j : 64;
-        __mmask16 m[4];
-        for (int v = 0; v < 4; ++v)
-            m[v] = nb > (size_t)(16 * v) ? lo_mask(nb - 16 * v) : 0;
-        __m512 x[4][4];
+    float acc[4][SMALL_NB] __attribute__((aligned(64)));
+    for (size_t j0 = 0; j0 < n; j0 += SMALL_NB) {
+        const size_t nb = n - j0 < SMALL_NB ? n - j0 : SMALL_NB, nv = (nb + 15) / 16;
+        const __mmask16 last = lo_mask(nb - 16 * (nv - 1));
         for (int r = 0; r < M; ++r)
-            for (int v = 0; v < 4; ++v)
-                x[r][v] = _mm512_setzero_ps();
-        const float* bp = b + j;
-        if (nb == 64) {
-            for (size_t p = 0; p < k; ++p, bp += ldb) {
-                __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-                __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+            for (size_t v = 0; v < nv; ++v)
+                _mm512_store_ps(acc[r] + 16 * v, _mm512_setzero_ps());
+        size_t p = 0;
+        for (; p + 4 <= k; p += 4) {
+            __m512 ar[4][4];
+            for (int r = 0; r < M; ++r)
+                for (int q = 0; q < 4; ++q)
+                    ar[r][q] = _mm512_set1_ps(a[r * sa + (p + q) * pa]);
+            const float* b0 = b + p * ldb + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __mmask16 m = v + 1 < nv ? (__mmask16)0xffff : last;
+                __m512 x0 = _mm512_maskz_loadu_ps(m, b0 + 16 * v);
+                __m512 x1 = _mm512_maskz_loadu_ps(m, b0 + ldb + 16 * v);
+                __m512 x2 = _mm512_maskz_loadu_ps(m, b0 + 2 * ldb + 16 * v);
+                __m512 x3 = _mm512_maskz_loadu_ps(m, b0 + 3 * ldb + 16 * v);
+                _mm_prefetch((const char*)(b0 + SMALL_PF * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 1) * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 2) * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 3) * ldb + 16 * v), _MM_HINT_T0);
                 for (int r = 0; r < M; ++r) {
-                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
-                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
-                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
-                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
-                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
-                }
-            }
-        } else {
-            for (size_t p = 0; p < k; ++p, bp += ldb) {
-                __m512 b0 = _mm512_maskz_loadu_ps(m[0], bp), b1 = _mm512_maskz_loadu_ps(m[1], bp + 16);
-                __m512 b2 = _mm512_maskz_loadu_ps(m[2], bp + 32), b3 = _mm512_maskz_loadu_ps(m[3], bp + 48);
-                for (int r = 0; r < M; ++r) {
-                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
-                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
-                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
-                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
-                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                    __m512 t = _mm512_load_ps(acc[r] + 16 * v);
+                    t = _mm512_fmadd_ps(ar[r][0], x0, t);
+                    t = _mm512_fmadd_ps(ar[r][1], x1, t);
+                    t = _mm512_fmadd_ps(ar[r][2], x2, t);
+                    t = _mm512_fmadd_ps(ar[r][3], x3, t);
+                    _mm512_store_ps(acc[r] + 16 * v, t);
                 }
             }
         }
+        for (; p < k; ++p) {
+            const float* b0 = b + p * ldb + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __m512 x0 = _mm512_maskz_loadu_ps(v + 1 < nv ? (__mmask16)0xffff : last, b0 + 16 * v);
+                for (int r = 0; r < M; ++r)
+                    _mm512_store_ps(acc[r] + 16 * v, _mm512_fmadd_ps(_mm512_set1_ps(a[r * sa + p * pa]), x0,
+                                                                     _mm512_load_ps(acc[r] + 16 * v)));
+            }
+        }
         for (int r = 0; r < M; ++r) {
-            float* cr = c + r * ldc + j;
-            for (int v = 0; v < 4; ++v) {
-                __m512 y = x[r][v];
+            float* cr = c + r * ldc + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __mmask16 m = v + 1 < nv ? (__mmask16)0xffff : last;
+                __m512 y = _mm512_load_ps(acc[r] + 16 * v);
                 if (f & SGEMM_F_ALPHA)
                     y = _mm512_mul_ps(y, _mm512_set1_ps(ctx->alpha));
                 if (f & SGEMM_F_BETA)
-                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
+                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
                 if (f & SGEMM_F_BIAS_ROW)
                     y = _mm512_add_ps(y, _mm512_set1_ps(ctx->bias[r]));
                 if (f & SGEMM_F_BIAS_COL)
-                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m[v], ctx->bias + j + 16 * v));
+                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, ctx->bias + j0 + 16 * v));
                 if (f & SGEMM_F_CLAMP)
                     y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(ctx->clamp_min)), _mm512_set1_ps(ctx->clamp_max));
-                _mm512_mask_storeu_ps(cr + 16 * v, m[v], y);
+                _mm512_mask_storeu_ps(cr + 16 * v, m, y);
             }
         }
     }
