@@ -65,10 +65,13 @@ static void scratch_free(void* v)
 
 static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
 
+/* kerno_sgemm_threaded's workers are new threads every call: they use buffers kept for them instead. */
+static _Thread_local scratch* scratch_override;
+
 static float* scratch_get(int which, size_t floats)
 {
     pthread_once(&scratch_once, scratch_init);
-    scratch* s = pthread_getspecific(scratch_key);
+    scratch* s = scratch_override != NULL ? scratch_override : pthread_getspecific(scratch_key);
     if (s == NULL) {
         s = calloc(2, sizeof(scratch));
         if (s == NULL || pthread_setspecific(scratch_key, s) != 0) {
@@ -582,14 +585,23 @@ typedef struct worker {
     const sgemm_problem* P;
     const sgemm_config* cfg;
     size_t tile_m, tile_n, tile;
+    scratch* buffers; /* kept between calls (no page faults per call), or NULL for thread-local ones */
     kerno_status status;
     char error[256];
 } worker;
 
+/* Packing buffers for the workers of one kerno_sgemm_threaded call at a time (others use thread-local
+ * buffers); they live as long as the process, like a thread pool's would. */
+static pthread_mutex_t worker_buffers_lock = PTHREAD_MUTEX_INITIALIZER;
+static scratch worker_buffers[256][2];
+
 static void* worker_main(void* arg)
 {
     worker* w = arg;
+    scratch* saved = scratch_override;
+    scratch_override = w->buffers;
     w->status = run_tiles(w->P, w->cfg, w->tile_m, w->tile_n, w->tile, w->tile + 1);
+    scratch_override = saved;
     if (w->status != KERNO_OK) {
         strncpy(w->error, kerno_last_error(), sizeof w->error - 1);
         w->error[sizeof w->error - 1] = '\0';
@@ -621,12 +633,14 @@ kerno_status kerno_sgemm_threaded(int32_t trans_a, int32_t trans_b, size_t m, si
     worker w[256];
     pthread_t tid[256];
     int started[256] = { 0 };
+    const int own_buffers = pthread_mutex_trylock(&worker_buffers_lock) == 0;
     for (size_t t = 0; t < count; ++t) {
         w[t].P = &P;
         w[t].cfg = &cfg;
         w[t].tile_m = tm;
         w[t].tile_n = tn;
         w[t].tile = t;
+        w[t].buffers = own_buffers && t > 0 ? worker_buffers[t] : NULL; /* tile 0 runs on this thread */
         w[t].status = KERNO_OK;
         w[t].error[0] = '\0';
     }
@@ -640,6 +654,8 @@ kerno_status kerno_sgemm_threaded(int32_t trans_a, int32_t trans_b, size_t m, si
         else
             worker_main(&w[t]);
     }
+    if (own_buffers)
+        pthread_mutex_unlock(&worker_buffers_lock);
     for (size_t t = 0; t < count; ++t)
         if (w[t].status != KERNO_OK)
             return kerno_fail(w[t].status, "%s", w[t].error);
