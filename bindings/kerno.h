@@ -82,6 +82,60 @@ KERNO_API void kerno_aligned_free(void* ptr);
 /* Bytes currently allocated through kerno_aligned_alloc (for leak tests). */
 KERNO_API uint64_t kerno_debug_live_bytes(void);
 
+/* ---- convolution and NN kernels (fp32) ------------------------------------------------------------
+ * Layouts: KERNO_LAYOUT_NCHW is ONNX's; KERNO_LAYOUT_NCHWC is blocked [N][ceil(C/b)][H][W][b] with
+ * b = kerno_nchwc_block() of the kernel set active when the plan or call is made (16 AVX-512, 8 AVX2,
+ * 4 NEON and generic); channels past C are zero. */
+#define KERNO_LAYOUT_NCHW  0
+#define KERNO_LAYOUT_NCHWC 1
+
+/* Activations fused on output stores: y = act(conv + bias [+ residual]). */
+#define KERNO_ACT_NONE       0
+#define KERNO_ACT_RELU       1
+#define KERNO_ACT_CLIP       2 /* min(max(x, alpha), beta); ReLU6 is alpha=0, beta=6 */
+#define KERNO_ACT_LEAKY_RELU 3 /* x >= 0 ? x : alpha * x */
+#define KERNO_ACT_HARD_SWISH 4 /* x * clamp(x / 6 + 1/2, 0, 1) (ONNX HardSwish) */
+#define KERNO_ACT_SIGMOID    5
+#define KERNO_ACT_SILU       6 /* x * sigmoid(x) */
+
+/* Convolution algorithms (kerno_conv2d_create's `algorithm`; AUTO lets the plan choose). */
+#define KERNO_CONV_AUTO         0
+#define KERNO_CONV_IM2COL       1 /* im2col + packed SGEMM: any geometry */
+#define KERNO_CONV_GEMM_1X1     2 /* 1x1 as GEMM */
+#define KERNO_CONV_WINOGRAD_F2  3 /* Winograd F(2x2,3x3): 3x3, stride 1, dilation 1 */
+#define KERNO_CONV_WINOGRAD_F4  4 /* Winograd F(4x4,3x3) */
+#define KERNO_CONV_WINOGRAD_F6  5 /* Winograd F(6x6,3x3) */
+#define KERNO_CONV_DIRECT       6 /* direct NCHWc kernel: any geometry */
+#define KERNO_CONV_DEPTHWISE    7 /* group == C == K */
+
+typedef struct kerno_conv2d kerno_conv2d_t;
+
+/* The NCHWc channel block of the active kernel set. */
+KERNO_API int32_t kerno_nchwc_block(void);
+/* NCHW [n][c][h][w] <-> NCHWc [n][ceil(c/b)][h][w][b] with b = kerno_nchwc_block(). */
+KERNO_API kerno_status kerno_reorder_nchw_to_nchwc(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w);
+KERNO_API kerno_status kerno_reorder_nchwc_to_nchw(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w);
+
+/* A 2-D convolution plan (ONNX Conv semantics). input_shape = {N, C, H, W}; weight_shape = {K, C/group,
+ * kh, kw}; strides = {sh, sw}; pads = {top, left, bottom, right}; dilations = {dh, dw}. The plan fixes
+ * the kernel set active at creation. Plans are immutable: one plan may run on many threads at once, each
+ * with its own workspace. */
+KERNO_API kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weight_shape, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int64_t group, int32_t layout, int32_t algorithm, int32_t activation, float alpha, float beta, kerno_conv2d_t** plan);
+KERNO_API void kerno_conv2d_destroy(kerno_conv2d_t* plan);
+/* The algorithm the plan runs (KERNO_CONV_*), never AUTO. */
+KERNO_API int32_t kerno_conv2d_algorithm(const kerno_conv2d_t* plan);
+/* Output shape {N, K, OH, OW} (logical, unblocked). */
+KERNO_API kerno_status kerno_conv2d_output_shape(const kerno_conv2d_t* plan, int64_t* shape);
+/* Bytes of the packed (pre-transformed) weights and bias, and of the per-call workspace. */
+KERNO_API size_t kerno_conv2d_packed_size(const kerno_conv2d_t* plan);
+KERNO_API size_t kerno_conv2d_workspace_size(const kerno_conv2d_t* plan);
+/* Packs (for Winograd: transforms) weight [K][C/group][kh][kw] and bias [K] (may be NULL) into `packed`,
+ * 64-byte aligned, packed_size >= kerno_conv2d_packed_size(). Done once per model load. */
+KERNO_API kerno_status kerno_conv2d_pack(const kerno_conv2d_t* plan, const float* weight, const float* bias, float* packed, size_t packed_size);
+/* output = act(conv(input) + bias + residual); residual (shaped like output, may be NULL) and output use
+ * the plan's layout. workspace: >= kerno_conv2d_workspace_size() bytes, 64-byte aligned (NULL if 0). */
+KERNO_API kerno_status kerno_conv2d_run(const kerno_conv2d_t* plan, const float* input, const float* packed, const float* residual, float* output, void* workspace, size_t workspace_size);
+
 #ifdef __cplusplus
 }
 #endif
