@@ -136,6 +136,54 @@ KERNO_API kerno_status kerno_conv2d_pack(const kerno_conv2d_t* plan, const float
  * the plan's layout. workspace: >= kerno_conv2d_workspace_size() bytes, 64-byte aligned (NULL if 0). */
 KERNO_API kerno_status kerno_conv2d_run(const kerno_conv2d_t* plan, const float* input, const float* packed, const float* residual, float* output, void* workspace, size_t workspace_size);
 
+/* ---- NN operators (fp32, contiguous tensors; y may alias x where noted) --------------------------- */
+#define KERNO_BINARY_ADD 0
+#define KERNO_BINARY_SUB 1
+#define KERNO_BINARY_MUL 2
+#define KERNO_BINARY_DIV 3
+#define KERNO_BINARY_MAX 4
+#define KERNO_BINARY_MIN 5
+
+#define KERNO_POOL_MAX 0
+#define KERNO_POOL_AVG 1
+
+#define KERNO_RESIZE_NEAREST 0
+#define KERNO_RESIZE_LINEAR  1
+/* coordinate_transformation_mode */
+#define KERNO_COORD_HALF_PIXEL          0
+#define KERNO_COORD_ASYMMETRIC          1
+#define KERNO_COORD_ALIGN_CORNERS       2
+#define KERNO_COORD_PYTORCH_HALF_PIXEL  3
+/* nearest_mode */
+#define KERNO_NEAREST_ROUND_PREFER_FLOOR 0
+#define KERNO_NEAREST_ROUND_PREFER_CEIL  1
+#define KERNO_NEAREST_FLOOR              2
+#define KERNO_NEAREST_CEIL               3
+
+/* y = act(x) over n floats (y may be x). */
+KERNO_API kerno_status kerno_activation(const float* x, float* y, size_t n, int32_t activation, float alpha, float beta);
+/* y = a op b with numpy broadcasting; ranks <= 8; y has the broadcast shape (rank max(a_rank, b_rank)). */
+KERNO_API kerno_status kerno_binary(int32_t op, const float* a, const int64_t* a_shape, int32_t a_rank, const float* b, const int64_t* b_shape, int32_t b_rank, float* y);
+/* Softmax (log_softmax != 0: LogSoftmax) along the middle axis of [outer][axis_len][inner]. */
+KERNO_API kerno_status kerno_softmax(const float* x, float* y, int64_t outer, int64_t axis_len, int64_t inner, int32_t log_softmax);
+/* LayerNormalization over the last `cols` elements of each of `rows` rows; scale/bias [cols] (bias may be
+ * NULL); mean/inv_std [rows] outputs may be NULL. */
+KERNO_API kerno_status kerno_layer_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t cols, float epsilon, float* mean, float* inv_std);
+/* BatchNormalization (inference) on [N][C][spatial] (NCHW) or NCHWc, with a fused activation. */
+KERNO_API kerno_status kerno_batch_norm(int32_t layout, const float* x, float* y, int64_t n, int64_t c, int64_t spatial, const float* scale, const float* bias, const float* mean, const float* var, float epsilon, int32_t activation, float alpha, float beta);
+/* MaxPool / AveragePool 2-D; input_shape {N, C, H, W}; output_shape {N, C, OH, OW} as the caller computed it
+ * (checked against kernel/strides/pads/dilations, either rounding mode accepted). */
+KERNO_API kerno_status kerno_pool2d(int32_t kind, int32_t layout, const float* x, float* y, const int64_t* input_shape, const int64_t* output_shape, const int64_t* kernel, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int32_t count_include_pad);
+/* GlobalAveragePool (kind = KERNO_POOL_AVG) / GlobalMaxPool on {N, C, spatial} -> {N, C} (NCHWc: blocked). */
+KERNO_API kerno_status kerno_global_pool(int32_t kind, int32_t layout, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
+/* y = transpose(x, perm) for 4-byte elements; rank <= 8. */
+KERNO_API kerno_status kerno_transpose(const float* x, float* y, const int64_t* shape, const int64_t* perm, int32_t rank);
+/* Resize of the last two axes of [N*C][H][W] to [N*C][OH][OW]; scale_h/scale_w as in ONNX (output / input). */
+KERNO_API kerno_status kerno_resize2d(int32_t mode, int32_t coordinate_mode, int32_t nearest_mode, const float* x, float* y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, float scale_h, float scale_w);
+/* ConvTranspose 2-D (ONNX semantics, NCHW): weight {C, K/group, kh, kw}; output {N, K, OH, OW} with
+ * OH = (H-1)*sh - pt - pb + (kh-1)*dh + 1 + output_padding_h. bias may be NULL. */
+KERNO_API kerno_status kerno_conv_transpose2d(const float* x, const float* weight, const float* bias, float* y, const int64_t* input_shape, const int64_t* weight_shape, const int64_t* output_shape, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int64_t group);
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,8 +80,24 @@ typedef struct conv_kernels {
     wino_input_fn wino_input[3];   /* F(2,3), F(4,3), F(6,3) */
     wino_output_fn wino_output[3];
     wino_gemm_fn wino_gemm;
-    /* In-place activation over n floats (y = act(x + bias) is done by callers with bias folded in). */
+    /* In-place activation over n floats. */
     void (*activate)(float* x, size_t n, const kact* act);
+
+    /* ---- NN operators (native/ops/ops.inc) ---- */
+    /* y[i] = a[i*sa] op b[i*sb], sa/sb in {0, 1}; op = KERNO_BINARY_* */
+    void (*binary)(int op, const float* a, int sa, const float* b, int sb, float* y, size_t n);
+    /* softmax of `inner` interleaved rows of `len` elements (stride inner) */
+    void (*softmax)(const float* x, float* y, size_t len, size_t inner, int log_softmax);
+    void (*softmax_row)(const float* x, float* y, size_t n, int log_softmax);
+    void (*layer_norm_row)(const float* x, float* y, size_t n, const float* scale, const float* bias, float eps,
+                           float* mean, float* invstd);
+    void (*affine)(const float* x, float* y, size_t n, float s, float t, const kact* act);
+    void (*affine_blocked)(const float* x, float* y, size_t n, const float* s, const float* t, const kact* act);
+    void (*pool_blocked)(int is_max, const float* x, float* y, size_t H, size_t W, size_t OH, size_t OW, size_t kh,
+                         size_t kw, size_t sh, size_t sw, size_t pt, size_t pl, size_t pb, size_t pr, size_t dh, size_t dw,
+                         int count_include_pad);
+    void (*gap_blocked)(const float* x, float* y, size_t n, int is_max);
+    float (*reduce_plane)(const float* x, size_t n, int is_max);
 } conv_kernels;
 
 /* The table of an ISA (NULL when that ISA is not built). */

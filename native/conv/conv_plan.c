@@ -295,19 +295,29 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
             }
         return KERNO_OK;
     }
-    /* Winograd: U[g][p][kb][c][b] = (G w G^T)[p], computed in double. */
+    /* Winograd: U[g][p][kb][c][b] = (G w G^T)[p], computed in double. Per (output block, input channel) the
+     * b transformed kernels go through a small [P][b] tile, so each point receives one contiguous run of b. */
     int m = p->wm, alpha = m + 2, P = alpha * alpha;
     size_t Cp = p->CBg * b;
     size_t per_point = p->KBg * Cp * b, per_group = (size_t)P * per_point;
     double u[64];
+    float tile[64 * 16];
     for (size_t g = 0; g < p->G; ++g)
-        for (size_t k = 0; k < Kg; ++k) {
+        for (size_t kb = 0; kb < p->KBg; ++kb) {
+            size_t nk = Kg - kb * b < b ? Kg - kb * b : b;
             for (size_t c = 0; c < Cg; ++c) {
-                wino_transform_kernel(m, weight + ((g * Kg + k) * Cg + c) * 9, u);
+                memset(tile, 0, sizeof tile);
+                for (size_t ko = 0; ko < nk; ++ko) {
+                    wino_transform_kernel(m, weight + ((g * Kg + kb * b + ko) * Cg + c) * 9, u);
+                    for (int pt = 0; pt < P; ++pt)
+                        tile[pt * b + ko] = (float)u[pt];
+                }
+                float* dst = packed + g * per_group + (kb * Cp + c) * b;
                 for (int pt = 0; pt < P; ++pt)
-                    packed[g * per_group + (size_t)pt * per_point + ((k / b) * Cp + c) * b + k % b] = (float)u[pt];
+                    memcpy(dst + (size_t)pt * per_point, tile + pt * b, b * sizeof(float));
             }
-            if (bias) pb[g * p->KBg * b + k] = bias[g * Kg + k];
+            for (size_t ko = 0; ko < nk && bias; ++ko)
+                pb[g * p->KBg * b + kb * b + ko] = bias[g * Kg + kb * b + ko];
         }
     return KERNO_OK;
 }

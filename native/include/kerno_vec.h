@@ -149,13 +149,13 @@ static inline kv kv_zero(void) { kv v = { 0, 0, 0, 0 }; return v; }
 #  define kv_div(a, b) ((a) / (b))
 #  define kv_fma(a, b, c) ((a) * (b) + (c))
 #  define kv_fnma(a, b, c) ((c) - (a) * (b))
-static inline kv kv_max(kv a, kv b) { kv r; for (int i = 0; i < 4; ++i) r[i] = a[i] > b[i] ? a[i] : b[i]; return r; }
-static inline kv kv_min(kv a, kv b) { kv r; for (int i = 0; i < 4; ++i) r[i] = a[i] < b[i] ? a[i] : b[i]; return r; }
-static inline kv kv_round(kv a) { kv r; for (int i = 0; i < 4; ++i) r[i] = nearbyintf(a[i]); return r; }
-static inline kv kv_sqrt(kv a) { kv r; for (int i = 0; i < 4; ++i) r[i] = sqrtf(a[i]); return r; }
+static inline kv kv_max(kv a, kv b) { kv r = a; for (int i = 0; i < 4; ++i) r[i] = a[i] > b[i] ? a[i] : b[i]; return r; }
+static inline kv kv_min(kv a, kv b) { kv r = a; for (int i = 0; i < 4; ++i) r[i] = a[i] < b[i] ? a[i] : b[i]; return r; }
+static inline kv kv_round(kv a) { kv r = a; for (int i = 0; i < 4; ++i) r[i] = nearbyintf(a[i]); return r; }
+static inline kv kv_sqrt(kv a) { kv r = a; for (int i = 0; i < 4; ++i) r[i] = sqrtf(a[i]); return r; }
 static inline float kv_hsum(kv a) { return (a[0] + a[1]) + (a[2] + a[3]); }
 static inline float kv_hmax(kv a) { float m = a[0]; for (int i = 1; i < 4; ++i) m = a[i] > m ? a[i] : m; return m; }
-static inline kv kv_ldexp(kv a, kv n) { kv r; for (int i = 0; i < 4; ++i) r[i] = ldexpf(a[i], (int)n[i]); return r; }
+static inline kv kv_ldexp(kv a, kv n) { kv r = a; for (int i = 0; i < 4; ++i) r[i] = ldexpf(a[i], (int)n[i]); return r; }
 static inline kv kv_load_partial(const float* p, size_t n)
 {
     kv v = { 0, 0, 0, 0 };
