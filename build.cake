@@ -184,9 +184,15 @@ Task("TestPackage")
         // Stop MSBuild from picking up the repository's Directory.* files above this folder.
         foreach (var stub in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
             System.IO.File.WriteAllText(work.CombineWithFilePath(stub).FullPath, "<Project />");
-        // Only the local folder feed: a stale or remote Kerno can never satisfy the reference.
+        // Kerno comes from the local folder feed only (source mapping), its dependencies from nuget.org;
+        // with an empty packages folder, a stale or remote Kerno can never satisfy the reference.
         System.IO.File.WriteAllText(work.CombineWithFilePath("nuget.config").FullPath,
-            $"<configuration><packageSources><clear /><add key=\"local\" value=\"{root}/artifacts\" /></packageSources></configuration>");
+            "<configuration><packageSources><clear />" +
+            $"<add key=\"local\" value=\"{root}/artifacts\" /><add key=\"nuget.org\" value=\"https://api.nuget.org/v3/index.json\" />" +
+            "</packageSources><packageSourceMapping>" +
+            "<packageSource key=\"local\"><package pattern=\"Kerno\" /><package pattern=\"Kerno.*\" /></packageSource>" +
+            "<packageSource key=\"nuget.org\"><package pattern=\"*\" /></packageSource>" +
+            "</packageSourceMapping></configuration>");
         var version = System.Text.RegularExpressions.Regex.Match(
             System.IO.File.ReadAllText(root.CombineWithFilePath("Directory.Build.props").FullPath), "<Version>([^<]+)</Version>").Groups[1].Value;
         Run("dotnet", $"run -c Release -p:KernoVersion={version} -p:RestorePackagesPath=\"{work}/packages\"", work);

@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("kerno: an ONNX inference engine for .NET with hand-written native kernels.")
         {
             InfoCommand.Create(),
+            TestOnnxCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

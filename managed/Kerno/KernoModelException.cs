@@ -26,6 +26,12 @@ public sealed class KernoModelException : Exception
         OpType = node.OpType;
     }
 
+    /// <summary>
+    /// When the model uses operators Kerno cannot run: each as "Domain.OpType (opset N)". Empty otherwise.
+    /// Lets tools tell "not supported yet" apart from "broken model".
+    /// </summary>
+    public IReadOnlyList<string> UnsupportedOperators { get; init; } = [];
+
     /// <summary>The node's name, when the problem is at a node.</summary>
     public string? NodeName { get; }
 

@@ -1,0 +1,51 @@
+using Kerno.Graph;
+using Kerno.Optimizer.Passes;
+
+namespace Kerno.Optimizer;
+
+/// <summary>Runs the pass list of an optimization level over a graph until nothing changes.</summary>
+public static class GraphOptimizer
+{
+    /// <summary>The passes of a level, in the order they run.</summary>
+    public static IReadOnlyList<IGraphPass> PassesFor(OptimizationLevel level)
+    {
+        var passes = new List<IGraphPass>();
+        if (level >= OptimizationLevel.Basic)
+        {
+            passes.Add(new FoldConstants());
+            passes.Add(new EliminateIdentity());
+            passes.Add(new EliminateDeadNodes());
+        }
+        if (level >= OptimizationLevel.Extended)
+        {
+            passes.Add(new CancelTransposes());
+            passes.Add(new FoldBatchNormIntoConv());
+            passes.Add(new FuseMatMulBias());
+            passes.Add(new FuseResidualAdd());
+            passes.Add(new FuseActivation());
+            passes.Add(new EliminateDeadNodes());
+        }
+        return passes;
+    }
+
+    /// <summary>Applies <paramref name="passes"/> repeatedly (at most a few rounds) until none changes the graph.</summary>
+    public static void Run(ComputeGraph graph, OptimizerContext context, IReadOnlyList<IGraphPass> passes)
+    {
+        for (int round = 0; round < 4; ++round)
+        {
+            bool changed = false;
+            foreach (IGraphPass pass in passes)
+                changed |= pass.Apply(graph, context);
+            if (!changed)
+                return;
+        }
+    }
+
+    /// <summary>Optimizes a model's main graph at <paramref name="level"/>.</summary>
+    public static void Run(Model model, OptimizationLevel level)
+    {
+        if (level >= OptimizationLevel.Extended)
+            model.OpsetImports.TryAdd(FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
+        Run(model.Graph, new OptimizerContext(model.OpsetImports), PassesFor(level));
+    }
+}

@@ -1,0 +1,38 @@
+using Kerno.Graph;
+
+namespace Kerno.Optimizer.Passes;
+
+/// <summary>Merges a Transpose feeding only another Transpose into one (or none, when the permutations cancel).</summary>
+public sealed class CancelTransposes : IGraphPass
+{
+    /// <inheritdoc/>
+    public string Name => "CancelTransposes";
+
+    /// <inheritdoc/>
+    public bool Apply(ComputeGraph graph, OptimizerContext context)
+    {
+        bool changed = false;
+        foreach (Node first in graph.Nodes.ToList())
+        {
+            if (!graph.Nodes.Contains(first) || first.OpType != "Transpose" || first.Domain.Length != 0 || first.GetInts("perm") is not { } p1)
+                continue;
+            var consumers = GraphEdits.Consumers(graph);
+            Node? second = GraphEdits.SoleConsumer(first.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
+            if (second is null || second.OpType != "Transpose" || second.Domain.Length != 0 || second.GetInts("perm") is not { } p2 || p1.Length != p2.Length)
+                continue;
+            // out[i] = mid[p2[i]] = in[p1[p2[i]]]
+            long[] combined = p2.Select(i => p1[i]).ToArray();
+            graph.Nodes.Remove(first);
+            if (combined.Select((v, i) => v == i).All(b => b))
+            {
+                second.OpType = "Identity";
+                second.Attributes.Clear();
+            }
+            else
+                second.Attributes["perm"] = new AttributeValue { Name = "perm", Kind = AttributeKind.Ints, Ints = combined };
+            second.Inputs[0] = first.Inputs[0];
+            changed = true;
+        }
+        return changed;
+    }
+}

@@ -1,0 +1,76 @@
+using Kerno.Graph;
+using Kerno.Reference;
+
+namespace Kerno.Optimizer.Passes;
+
+/// <summary>
+/// Evaluates, once, every node whose inputs are all constants (with the reference kernels) and turns its
+/// outputs into initializers. This is what makes weights computed in-graph (e.g. ConstantOfShape(0.02))
+/// and shape arithmetic free at run time.
+/// </summary>
+public sealed class FoldConstants : IGraphPass
+{
+    private static readonly HashSet<string> NonDeterministic = new(StringComparer.Ordinal)
+    {
+        "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli",
+    };
+
+    /// <inheritdoc/>
+    public string Name => "FoldConstants";
+
+    /// <inheritdoc/>
+    public bool Apply(ComputeGraph graph, OptimizerContext context)
+    {
+        var graphOutputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        bool changed = false;
+        foreach (Node node in graph.Nodes.ToList())
+        {
+            if (!Foldable(graph, node, graphOutputs))
+                continue;
+            ReferenceKernel? kernel = ReferenceOps.Find(node.Domain, node.OpType, context.Opset(node.Domain));
+            if (kernel is null)
+                continue;
+            var inputs = node.Inputs.Select(i => i.Length == 0 ? null : (Value)graph.Initializers[i]).ToList();
+            Value?[] outputs;
+            try
+            {
+                outputs = kernel(new OpContext(node, context.Opset(node.Domain), inputs));
+            }
+            catch (KernoModelException)
+            {
+                continue; // leave the error to execution time, where it names the run
+            }
+            if (outputs.Length < node.Outputs.Count(o => o.Length > 0)
+                || outputs.Take(node.Outputs.Count).Any(o => o is not null and not Tensor)
+                || outputs.OfType<Tensor>().Any(t => t.Length > context.MaxFoldedElements))
+                continue;
+            for (int i = 0; i < node.Outputs.Count; ++i)
+                if (node.Outputs[i].Length > 0 && outputs[i] is Tensor t)
+                    graph.Initializers[node.Outputs[i]] = t;
+            graph.Nodes.Remove(node);
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static bool Foldable(ComputeGraph graph, Node node, HashSet<string> graphOutputs) =>
+        !NonDeterministic.Contains(node.OpType)
+        && node.Attributes.Values.All(a => a.Graph is null && a.Graphs is null)
+        && node.Inputs.All(i => i.Length == 0 || GraphEdits.IsConstant(graph, i))
+        && node.Outputs.All(o => !graphOutputs.Contains(o))
+        && !(node.OpType == "ConstantOfShape" && TooLarge(graph, node));
+
+    // ConstantOfShape allocates what its shape input says: check before evaluating.
+    private static bool TooLarge(ComputeGraph graph, Node node)
+    {
+        if (node.Inputs.Count == 0 || node.Inputs[0].Length == 0)
+            return false;
+        long n = 1;
+        foreach (long d in graph.Initializers[node.Inputs[0]].ToInt64Array())
+        {
+            if (d < 0 || (n = n * Math.Max(d, 1)) > (64L << 20))
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,87 @@
+using Kerno.Graph;
+
+namespace Kerno.Reference.Ops.Fused;
+
+/// <summary>
+/// Reference semantics of Kerno's fused operators (domain "kerno"), defined by the ONNX operators they
+/// replace: run the base operator's reference kernel, add the residual or bias, apply the activation.
+/// </summary>
+internal static class FusedReferenceOps
+{
+    /// <summary>act(Conv(X, W, B) + Z): inputs X, W, B (may be ""), Z (optional residual of the output's shape).</summary>
+    [OnnxOp("FusedConv", Domain = Optimizer.Passes.FusedOps.Domain)]
+    private static Tensor FusedConv(OpContext ctx)
+    {
+        Tensor y = RunBase(ctx, "Conv", 22, ctx.Node.Inputs.Take(3));
+        if (ctx.HasInput(3))
+            y = AddSameShape(ctx, y, ctx.Input(3));
+        return Activate(ctx, y);
+    }
+
+    /// <summary>act(Gemm(A, B, C)).</summary>
+    [OnnxOp("FusedGemm", Domain = Optimizer.Passes.FusedOps.Domain)]
+    private static Tensor FusedGemm(OpContext ctx) => Activate(ctx, RunBase(ctx, "Gemm", 13, ctx.Node.Inputs));
+
+    /// <summary>act(MatMul(A, B) + bias), bias of N elements broadcast over the last axis.</summary>
+    [OnnxOp("FusedMatMul", Domain = Optimizer.Passes.FusedOps.Domain)]
+    private static Tensor FusedMatMul(OpContext ctx)
+    {
+        var y = (Tensor<float>)RunBase(ctx, "MatMul", 13, ctx.Node.Inputs.Take(2));
+        if (ctx.HasInput(2))
+        {
+            Tensor<float> bias = ctx.Input<float>(2);
+            int[]? shape = Broadcasting.TryShape(y.Dims, bias.Dims);
+            if (shape is null || !shape.AsSpan().SequenceEqual(y.Dims))
+                throw ctx.Fail($"bias {Tensor.FormatShape(bias.Dims)} does not broadcast onto {Tensor.FormatShape(y.Dims)}");
+            int n = bias.Length;
+            Span<float> ys = y.Span;
+            ReadOnlySpan<float> bs = bias.Span;
+            for (int i = 0; i < ys.Length; ++i)
+                ys[i] += bs[i % n];
+        }
+        return Activate(ctx, y);
+    }
+
+    private static Tensor RunBase(OpContext ctx, string opType, long opset, IEnumerable<string> inputNames)
+    {
+        var names = inputNames.ToList();
+        var attributes = ctx.Node.Attributes.Values.Where(a => a.Name is not ("activation" or "activation_params"));
+        var node = new Node(ctx.Node.Name, opType, "", names, ctx.Node.Outputs, attributes) { Index = ctx.Node.Index };
+        ReferenceKernel kernel = ReferenceOps.Find("", opType, opset)
+            ?? throw ctx.Fail($"the reference {opType} kernel is missing");
+        var inputs = ctx.Inputs.Take(names.Count).ToList();
+        return kernel(new OpContext(node, opset, inputs, ctx.Subgraphs))[0] as Tensor
+            ?? throw ctx.Fail($"{opType} produced no tensor");
+    }
+
+    private static Tensor AddSameShape(OpContext ctx, Tensor y, Tensor z)
+    {
+        if (y is not Tensor<float> yf || z is not Tensor<float> zf || !yf.Shape.SequenceEqual(zf.Shape))
+            throw ctx.Fail($"residual input {Tensor.FormatShape(z.Dims)} must be float of the output's shape {Tensor.FormatShape(y.Dims)}");
+        Span<float> ys = yf.Span;
+        ReadOnlySpan<float> zs = zf.Span;
+        for (int i = 0; i < ys.Length; ++i)
+            ys[i] += zs[i];
+        return yf;
+    }
+
+    private static Tensor Activate(OpContext ctx, Tensor y)
+    {
+        FusedActivation act = FusedActivation.FromNode(ctx.Node);
+        if (act.Kind == ActivationKind.None)
+            return y;
+        switch (y)
+        {
+            case Tensor<float> f:
+                foreach (ref float v in f.Span)
+                    v = act.Apply(v);
+                return f;
+            case Tensor<double> d:
+                foreach (ref double v in d.Span)
+                    v = act.Apply(v);
+                return d;
+            default:
+                throw ctx.Fail($"fused activations apply to float tensors, not {y.DataType}");
+        }
+    }
+}

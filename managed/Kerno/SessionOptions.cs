@@ -1,0 +1,61 @@
+using Kerno.Onnx;
+using Kerno.Optimizer;
+
+namespace Kerno;
+
+/// <summary>Which implementation runs the operators.</summary>
+public enum ExecutionBackend
+{
+    /// <summary>The managed reference kernels: slow, simple, the definition of correct results.</summary>
+    Reference,
+
+    /// <summary>The native (C/assembly) kernels. Reserved: not available yet.</summary>
+    Native,
+}
+
+/// <summary>Settings for an <see cref="InferenceSession"/>.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>The backend that runs the operators. Default: <see cref="ExecutionBackend.Reference"/>.</summary>
+    public ExecutionBackend Backend { get; set; } = ExecutionBackend.Reference;
+
+    /// <summary>Threads one operator may use (0 = one per core). The reference backend runs single-threaded and ignores it.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// Sizes for symbolic dimensions (ONNX <c>dim_param</c>, e.g. "batch" = 1). They replace the symbols in
+    /// <see cref="InferenceSession.Inputs"/>/<see cref="InferenceSession.Outputs"/>, are enforced on inputs,
+    /// and let shape inference plan with fixed sizes.
+    /// </summary>
+    public Dictionary<string, long> FreeDimensions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How much the graph optimizer does at session creation. Default: <see cref="OptimizationLevel.All"/>.
+    /// Initializers that are also graph inputs are optimized as constants; a run that feeds one runs the
+    /// model as loaded instead.
+    /// </summary>
+    public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.All;
+
+    /// <summary>Tests: run exactly these passes instead of the level's list.</summary>
+    internal IReadOnlyList<IGraphPass>? GraphPasses { get; set; }
+
+    /// <summary>Largest model accepted, in bytes (external data included). Default: 2 GiB - 1.</summary>
+    public long MaxModelBytes { get; set; } = ModelLimits.Default.MaxModelBytes;
+
+    /// <summary>Largest element count of any tensor in the model or given as input. Default: 2^30.</summary>
+    public long MaxTensorElements { get; set; } = ModelLimits.Default.MaxTensorElements;
+
+    /// <summary>Most nodes, counting subgraphs and functions. Default: 1,000,000.</summary>
+    public int MaxNodes { get; set; } = ModelLimits.Default.MaxNodes;
+
+    /// <summary>Deepest nesting of subgraphs. Default: 32.</summary>
+    public int MaxSubgraphDepth { get; set; } = ModelLimits.Default.MaxSubgraphDepth;
+
+    internal ModelLimits ToLimits() => new()
+    {
+        MaxModelBytes = MaxModelBytes,
+        MaxTensorElements = MaxTensorElements,
+        MaxNodes = MaxNodes,
+        MaxSubgraphDepth = MaxSubgraphDepth,
+    };
+}
