@@ -33,6 +33,7 @@ typedef struct conv_direct_args {
     const float* residual;  /* blocked like y, or NULL */
     float* y;               /* [KB][OH][OW][b] */
     size_t CB, KB, Hp, Wp, OH, OW, kh, kw, sh, sw, dh, dw;
+    size_t C;                /* real input channels (<= CB*b): the last block's zero tail is skipped */
     size_t kb_begin, kb_end; /* range of output channel blocks to compute */
     kact act;
 } conv_direct_args;

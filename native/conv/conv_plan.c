@@ -24,6 +24,11 @@ struct kerno_conv2d {
 
 static size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
 
+/* Floats between two transform points of V or M: tc rows of `ld`, plus one cache line so the alpha^2
+ * streams a transform writes (or reads) at once do not all fall into the same L1 set when tc * ld is a
+ * power of two (32 tiles x 256 channels = 32 KiB apart would alias). */
+static size_t wino_pstride(size_t tc, size_t ld) { return tc * ld + 16; }
+
 int32_t kerno_nchwc_block(void) { return (int32_t)conv_kernels_active()->block; }
 
 /* ---- reorders ------------------------------------------------------------------------------------- */
@@ -58,20 +63,43 @@ static int winograd_m(int32_t algo)
     return algo == KERNO_CONV_WINOGRAD_F2 ? 2 : algo == KERNO_CONV_WINOGRAD_F4 ? 4 : algo == KERNO_CONV_WINOGRAD_F6 ? 6 : 0;
 }
 
+/* AUTO: a small cost model fitted on Zen 4/5 (AVX-512, 1 thread; see docs/PERFORMANCE.md). Winograd's
+ * batched stage runs at about the direct kernel's rate on alpha^2/m^2-times fewer multiplies, plus the
+ * transforms (per tile, point and channel; 8x8 ones cost ~2x the 6x6 ones) plus streaming the transformed
+ * weights U, which are alpha^2/9 times larger than the kernel: from L3 while they fit, else from DRAM. At
+ * batch 1 the last term is what makes small maps with many channels (512 @ 7x7) prefer F(2,3) or direct. */
+static double winograd_cost(const struct kerno_conv2d* p, int m)
+{
+    static const double transform_s[7] = { 0, 0, 6e-11, 0, 9e-11, 0, 1.5e-10 };
+    double a2 = (double)(m + 2) * (m + 2);
+    double tiles = (double)((p->OH + m - 1) / m) * (double)((p->OW + m - 1) / m);
+    double C = (double)(p->CBg * p->b), K = (double)(p->KBg * p->b);
+    double u_bytes = a2 * C * K * 4.0;
+    double gemm = tiles * a2 * C * K * 2.0 / 230e9;
+    double transforms = tiles * a2 * (C + K) * transform_s[m];
+    double stream = u_bytes / (u_bytes <= 24.0 * 1024 * 1024 ? 100e9 : 30e9);
+    return (double)p->G * (gemm + transforms + stream);
+}
+
 static int32_t choose_algorithm(const struct kerno_conv2d* p)
 {
     if (p->G == p->C && p->G == p->K && p->G > 1)
         return KERNO_CONV_DEPTHWISE;
     int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
-    if (wino_ok && p->Cg >= 16 && p->Kg >= 16) {
-        /* F(6,3) needs room for its 6x6 tiles; F(4,3) wastes less on small maps. */
-        if (p->OH >= 12 && p->OW >= 12 && p->OH * p->OW >= 24 * 24)
-            return KERNO_CONV_WINOGRAD_F6;
-        if (p->OH >= 4 && p->OW >= 4)
-            return KERNO_CONV_WINOGRAD_F4;
-        return KERNO_CONV_WINOGRAD_F2;
+    if (!wino_ok || p->Cg < 4 || p->Kg < 4)
+        return KERNO_CONV_DIRECT;
+    double best = (double)p->G * 2.0 * (double)(p->CBg * p->b) * (double)(p->KBg * p->b) * 9.0 *
+                  (double)p->OH * (double)p->OW / 230e9;
+    int32_t algo = KERNO_CONV_DIRECT;
+    static const int32_t algos[3] = { KERNO_CONV_WINOGRAD_F2, KERNO_CONV_WINOGRAD_F4, KERNO_CONV_WINOGRAD_F6 };
+    for (int i = 0; i < 3; ++i) {
+        double c = winograd_cost(p, 2 * i + 2);
+        if (c < best) {
+            best = c;
+            algo = algos[i];
+        }
     }
-    return KERNO_CONV_DIRECT;
+    return algo;
 }
 
 static const char* algo_name(int32_t a)
@@ -193,8 +221,14 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         p.Wp = p.tiles_w * m + 2;
         if (p.Wp < p.pl + p.W) p.Wp = p.pl + p.W;
         size_t Cp = p.CBg * b, Kp = p.KBg * b, tiles = p.tiles_h * p.tiles_w;
-        /* Tiles per chunk: V and M of a chunk (alpha^2 x tc x (Cp + Kp) floats) within ~512 KiB of L2. */
-        size_t tc = (512u * 1024u / sizeof(float)) / ((size_t)wa * wa * (Cp + Kp));
+        /* Tiles per chunk. Each chunk streams all of U (alpha^2 x Cp x Kp), so a chunk's V and M
+         * (alpha^2 x tc x (Cp + Kp) floats) get a budget of U/4, within [512 KiB, 16 MiB]: small U stays in L2
+         * and chunks stay in L2 too; a U larger than L3 (512x512 channels: 37 MiB) is read once or twice. */
+        size_t u_bytes = (size_t)wa * wa * Cp * Kp * sizeof(float);
+        size_t budget = u_bytes / 4;
+        if (budget < 512u * 1024u) budget = 512u * 1024u;
+        if (budget > 16u * 1024u * 1024u) budget = 16u * 1024u * 1024u;
+        size_t tc = (budget / sizeof(float)) / ((size_t)wa * wa * (Cp + Kp));
         if (tc < 12) tc = 12;
         tc = round_up(tc, 12);
         if (tc > tiles) tc = tiles;
@@ -203,8 +237,8 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         p.packed_bias_off = round_up(p.packed_w, 16);
         p.packed_total = p.packed_bias_off + p.G * Kp;
         p.ws_x = round_up(p.CBg * p.Hp * p.Wp * b, 16);
-        p.ws_v = round_up((size_t)wa * wa * tc * Cp, 16);
-        p.ws_m = round_up((size_t)wa * wa * tc * Kp, 16);
+        p.ws_v = round_up((size_t)wa * wa * wino_pstride(tc, Cp), 16);
+        p.ws_m = round_up((size_t)wa * wa * wino_pstride(tc, Kp), 16);
         if (layout == KERNO_LAYOUT_NCHW)
             p.ws_y = round_up(p.KBg * p.OH * p.OW * b, 16);
     }
@@ -333,11 +367,12 @@ static void run_winograd(const struct kerno_conv2d* p, const float* xpad, const 
     size_t per_point = p->KBg * Cp * b;
     for (size_t t0 = 0; t0 < tiles; t0 += tc) {
         size_t count = tiles - t0 < tc ? tiles - t0 : tc;
-        k->wino_input[fi](xpad, p->CBg, p->Hp, p->Wp, p->tiles_w, t0, count, V, Cp, tc * Cp);
+        size_t vps = wino_pstride(tc, Cp), mps = wino_pstride(tc, Kp);
+        k->wino_input[fi](xpad, p->CBg, p->Hp, p->Wp, p->tiles_w, t0, count, V, Cp, vps);
         for (int pt = 0; pt < P; ++pt)
-            k->wino_gemm(V + (size_t)pt * tc * Cp, Cp, U + (size_t)pt * per_point, Cp, p->KBg, M + (size_t)pt * tc * Kp, Kp,
+            k->wino_gemm(V + (size_t)pt * vps, Cp, U + (size_t)pt * per_point, Cp, p->KBg, M + (size_t)pt * mps, Kp,
                          count);
-        k->wino_output[fi](M, Kp, tc * Kp, p->KBg, p->tiles_w, t0, count, bias, residual, y, p->OH, p->OW, act);
+        k->wino_output[fi](M, Kp, mps, p->KBg, p->tiles_w, t0, count, bias, residual, y, p->OH, p->OW, act);
     }
 }
 
@@ -423,7 +458,7 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
             if (p->algo == KERNO_CONV_DIRECT) {
                 conv_direct_args a = { 0 };
                 a.x = xg; a.w = wg; a.bias = bg; a.residual = rg; a.y = yg;
-                a.CB = p->CBg; a.KB = p->KBg; a.Hp = p->Hp; a.Wp = p->Wp; a.OH = p->OH; a.OW = p->OW;
+                a.CB = p->CBg; a.C = p->Cg; a.KB = p->KBg; a.Hp = p->Hp; a.Wp = p->Wp; a.OH = p->OH; a.OW = p->OW;
                 a.kh = p->kh; a.kw = p->kw; a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw;
                 a.kb_begin = 0; a.kb_end = p->KBg;
                 a.act = *kernel_act;
