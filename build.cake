@@ -118,7 +118,8 @@ Task("Test")
             int Get(string name) => int.Parse((string?)counters.Attribute(name) ?? "0");
             passed += Get("passed");
             failed += Get("failed") + Get("error") + Get("timeout") + Get("aborted");
-            skipped += Get("notExecuted") + Get("inconclusive");
+            // Ignored tests are "total - executed" (TRX leaves notExecuted at 0 for them).
+            skipped += Get("total") - Get("executed") + Get("inconclusive");
         }
         foreach (var f in failures) Error(f);
         // A step that failed before producing results (a build error) still counts as a failure.

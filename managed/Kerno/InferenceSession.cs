@@ -14,7 +14,7 @@ namespace Kerno;
 public sealed class InferenceSession : IDisposable
 {
     private readonly ReferenceExecutor executor;
-    private readonly Lazy<ReferenceExecutor> unoptimizedExecutor;
+    private readonly ReferenceExecutor unoptimizedExecutor;
     private readonly InputValidator validator;
     private bool disposed;
 
@@ -43,9 +43,11 @@ public sealed class InferenceSession : IDisposable
         Options = options;
         GraphValidator.Validate(model);
         ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
+        // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
+        // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
+        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth);
         Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses);
-        executor = new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
-        unoptimizedExecutor = new(() => ReferenceEquals(optimized, model) ? executor : new ReferenceExecutor(model, options.MaxSubgraphDepth));
+        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
         OptimizedModel = optimized;
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
@@ -97,7 +99,7 @@ public sealed class InferenceSession : IDisposable
         validator.Validate(inputs);
         // Feeding an initializer changes a value the optimized graph treated as constant.
         bool overrides = OverridableInitializers.Count > 0 && OverridableInitializers.Any(i => inputs.ContainsKey(i.Name));
-        ReferenceExecutor chosen = overrides ? unoptimizedExecutor.Value : executor;
+        ReferenceExecutor chosen = overrides ? unoptimizedExecutor : executor;
         return chosen.Run(inputs, cancellation).Select(kv => new NamedValue(kv.Key, kv.Value)).ToList();
     }
 

@@ -129,6 +129,8 @@ static inline float kact_scalar(float v, const kact* a)
     }
     case KERNO_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
     case KERNO_ACT_SILU: return v / (1.0f + expf(-v));
+    case KERNO_ACT_GELU_TANH: /* 0.5 x (1 + tanh(z)) = x * sigmoid(2 z), z = sqrt(2/pi) (x + 0.044715 x^3) */
+        return v / (1.0f + expf(-1.5957691216057308f * (v + 0.044715f * v * v * v)));
     default: return v;
     }
 }

@@ -48,6 +48,7 @@ static double act_ref(double v, int kind, float alpha, float beta)
     case KERNO_ACT_HARD_SWISH: { double t = v / 6 + 0.5; t = t < 0 ? 0 : (t > 1 ? 1 : t); return v * t; }
     case KERNO_ACT_SIGMOID: return 1 / (1 + exp(-v));
     case KERNO_ACT_SILU: return v / (1 + exp(-v));
+    case KERNO_ACT_GELU_TANH: return 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
     default: return v;
     }
 }
@@ -227,7 +228,7 @@ static void randomized_geometries(void)
         t.h = irand(1, 19); t.w = irand(1, 23);
         if (t.h + t.pt + t.pb < (t.kh - 1) * t.dh + 1) t.h = (t.kh - 1) * t.dh + 1;
         if (t.w + t.pl + t.pr < (t.kw - 1) * t.dw + 1) t.w = (t.kw - 1) * t.dw + 1;
-        t.act = irand(0, 6);
+        t.act = irand(0, 7);
         t.alpha = t.act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
         t.beta = t.act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
         t.bias = irand(0, 1);

@@ -44,6 +44,7 @@ static double act_ref(double v, int kind, float alpha, float beta)
     case KERNO_ACT_HARD_SWISH: { double t = v / 6 + 0.5; t = t < 0 ? 0 : (t > 1 ? 1 : t); return v * t; }
     case KERNO_ACT_SIGMOID: return 1 / (1 + exp(-v));
     case KERNO_ACT_SILU: return v / (1 + exp(-v));
+    case KERNO_ACT_GELU_TANH: return 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
     default: return v;
     }
 }

@@ -10,7 +10,7 @@ internal enum TensorLayout
     Nchwc = 1,
 }
 
-/// <summary>Activations fused on output stores (<c>KERNO_ACT_*</c>).</summary>
+/// <summary>Activations fused on output stores (<c>KERNO_ACT_*</c>, shared with SGEMM's epilogue).</summary>
 internal enum Activation
 {
     /// <summary>Identity.</summary>
@@ -25,14 +25,17 @@ internal enum Activation
     /// <summary>x &gt;= 0 ? x : alpha * x.</summary>
     LeakyRelu = 3,
 
-    /// <summary>x * clamp(x / 6 + 1/2, 0, 1).</summary>
-    HardSwish = 4,
-
     /// <summary>1 / (1 + exp(-x)).</summary>
-    Sigmoid = 5,
+    Sigmoid = 4,
+
+    /// <summary>x * clamp(x / 6 + 1/2, 0, 1).</summary>
+    HardSwish = 5,
+
+    /// <summary>0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).</summary>
+    GeluTanh = 6,
 
     /// <summary>x * sigmoid(x).</summary>
-    Silu = 6,
+    Silu = 7,
 }
 
 /// <summary>Convolution algorithms (<c>KERNO_CONV_*</c>).</summary>

@@ -141,4 +141,87 @@ public class HeaderBindingsSyncTests
         foreach (var proto in ParseHeader(File.ReadAllText(RepoPaths.Header)))
             Assert.That(NativeLibrary.TryGetExport(lib, proto.Name, out _), Is.True, $"{proto.Name} is not exported by libkerno");
     }
+
+    internal sealed record StructField(string Name, string CType);
+
+    /// <summary>Every <c>typedef struct kerno_x_t { ... } kerno_x_t;</c> in the header, with its fields in order.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<StructField>> ParseStructs(string text)
+    {
+        text = Regex.Replace(text, @"/\*.*?\*/", " ", RegexOptions.Singleline);
+        text = Regex.Replace(text, @"//[^\n]*", " ");
+        var result = new Dictionary<string, IReadOnlyList<StructField>>();
+        foreach (Match m in Regex.Matches(text, @"typedef\s+struct\s+(\w+)\s*\{([^}]*)\}\s*(\w+)\s*;"))
+        {
+            Assert.That(m.Groups[3].Value, Is.EqualTo(m.Groups[1].Value), "struct tag and typedef name must match");
+            var fields = new List<StructField>();
+            foreach (string decl in m.Groups[2].Value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var fm = Regex.Match(Regex.Replace(decl, @"\s+", " "), @"^(.*?)([A-Za-z_][A-Za-z0-9_]*)$");
+                fields.Add(new StructField(fm.Groups[2].Value, Normalize(fm.Groups[1].Value)));
+            }
+            result[m.Groups[1].Value] = fields;
+        }
+        return result;
+    }
+
+    /// <summary>A struct's fields' C types (natural alignment, LP64 / LLP64) give the offsets C# must match.</summary>
+    private static int CSize(string cType) => cType.EndsWith('*') ? IntPtr.Size : cType switch
+    {
+        "int8_t" or "uint8_t" or "char" => 1,
+        "int16_t" or "uint16_t" => 2,
+        "int32_t" or "uint32_t" or "float" or "kerno_status" => 4,
+        "int64_t" or "uint64_t" or "double" => 8,
+        "size_t" or "ptrdiff_t" => IntPtr.Size,
+        _ => throw new InvalidOperationException($"struct field type '{cType}' has no agreed size: add one here"),
+    };
+
+    [Test]
+    public void EveryHeaderStructIsMirroredWithTheSameLayout()
+    {
+        var structs = ParseStructs(File.ReadAllText(RepoPaths.Header));
+        Assert.That(structs, Does.ContainKey("kerno_sgemm_epilogue_t"));
+        var problems = new List<string>();
+        foreach (var (name, fields) in structs)
+        {
+            Type? t = typeof(NativeMethods).GetNestedType(name, BindingFlags.NonPublic | BindingFlags.Public);
+            if (t is null || !t.IsValueType || !t.IsLayoutSequential)
+            {
+                problems.Add($"{name}: no sequential struct NativeMethods.{name}");
+                continue;
+            }
+            FieldInfo[] cs = t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
+            if (cs.Length != fields.Count)
+            {
+                problems.Add($"{name}: {fields.Count} fields in C, {cs.Length} in C#");
+                continue;
+            }
+            int offset = 0, align = 1;
+            for (int i = 0; i < fields.Count; ++i)
+            {
+                int size = CSize(fields[i].CType);
+                offset = (offset + size - 1) / size * size;
+                align = Math.Max(align, size);
+                FieldInfo f = t.GetField(fields[i].Name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!;
+                if (f is null)
+                    problems.Add($"{name}.{fields[i].Name}: missing in C#");
+                else if (f.FieldType != CSharpTypeFor(fields[i].CType))
+                    problems.Add($"{name}.{fields[i].Name}: {fields[i].CType} in C, {f.FieldType} in C#");
+                else if ((int)Marshal.OffsetOf(t, f.Name) != offset)
+                    problems.Add($"{name}.{fields[i].Name}: offset {offset} in C, {Marshal.OffsetOf(t, f.Name)} in C#");
+                offset += size;
+            }
+            int total = (offset + align - 1) / align * align;
+            if (Marshal.SizeOf(t) != total)
+                problems.Add($"{name}: {total} bytes in C, {Marshal.SizeOf(t)} in C#");
+        }
+        Assert.That(problems, Is.Empty, string.Join("\n", problems));
+    }
+
+    [Test]
+    public void TheStructCheckDetectsAReorderedField()
+    {
+        var s = ParseStructs("typedef struct kerno_x_t { float b; int32_t a; const float* p; } kerno_x_t;")["kerno_x_t"];
+        Assert.That(s.Select(f => f.Name), Is.EqualTo(new[] { "b", "a", "p" }));
+        Assert.That(s[2].CType, Is.EqualTo("float*"));
+    }
 }

@@ -118,4 +118,33 @@ public class SyntheticModelEquivalenceTests
         var ops = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType).ToList();
         Assert.That(ops, Is.EqualTo(new[] { "FusedConv", "FusedConv", "Add" }), string.Join(", ", ops));
     }
+
+    [Test]
+    public void FeedingAnInitializerThatIsAlsoAnInputOverridesTheFoldedConstant()
+    {
+        Model Make()
+        {
+            Model m = ResidualCnn(1);
+            m.Graph.Inputs.Add(new ValueInfo("w1", new TensorTypeInfo(DataType.Float, new List<Dim> { 8, 3, 3, 3 })));
+            return m;
+        }
+        var x = Random(new Random(3), 1, 3, 7, 6);
+        var w1 = Random(new Random(4), 8, 3, 3, 3);
+        using var optimized = new InferenceSession(Make());
+        using var plain = new InferenceSession(Make(), new SessionOptions { OptimizationLevel = OptimizationLevel.None });
+        Assert.That(optimized.OverridableInitializers.Select(i => i.Name), Is.EqualTo(new[] { "w1" }));
+        Assert.That(optimized.OptimizedModel.Graph.Nodes.Any(n => n.OpType == "BatchNormalization"), Is.False, "w1 is folded as a constant by default");
+
+        foreach (var feeds in new[]
+        {
+            new Dictionary<string, Tensor> { ["x"] = x },
+            new Dictionary<string, Tensor> { ["x"] = x, ["w1"] = w1 },
+        })
+        {
+            var expected = (Tensor<float>)plain.Run(feeds).Single().AsTensor();
+            var actual = (Tensor<float>)optimized.Run(feeds).Single().AsTensor();
+            for (int i = 0; i < expected.Length; ++i)
+                Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-4 + 1e-4 * Math.Abs(expected[i])), $"element {i} with {feeds.Count} feeds");
+        }
+    }
 }

@@ -1,0 +1,207 @@
+/* SGEMM micro-kernel, AArch64 NEON: an 8 x 12 tile of C in 24 q-register accumulators (AAPCS64).
+ *
+ *   void kerno_sgemm_8x12_neon(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+ *                              const sgemm_ukr_ctx* ctx);
+ *   x0 = kc, x1 = a (kc x 8 floats, k-major packed), x2 = b (kc x 12 floats, packed), x3 = c,
+ *   x4 = ldc (floats), x5 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
+ *   beta 32, clamp_min 36, clamp_max 40).
+ *
+ * Registers: row i accumulates in v(8+3i), v(9+3i), v(10+3i) (columns 0-3, 4-7, 8-11); v0-v2 hold B at depth
+ * p, v3/v4 the 8 A values (fmla by element). d8-d15 are callee-saved and spilled around the kernel.
+ *
+ * Store: a full tile applies the epilogue in place. A partial tile (mr < 8 or nr < 12) goes through a staging
+ * tile on the stack: the mr x nr part of C (when beta is used) and of the bias are copied in, the same
+ * full-tile epilogue runs there, and the mr x nr result is copied out, so nothing outside the tile is touched.
+ */
+#define F_ALPHA_BIT    0
+#define F_BETA_BIT     1
+#define F_BIAS_ROW_BIT 2
+#define F_BIAS_COL_BIT 3
+#define F_CLAMP_BIT    4
+
+.macro KSTEP
+    ld1     {v0.4s, v1.4s, v2.4s}, [x2], #48
+    ld1     {v3.4s, v4.4s}, [x1], #32
+    fmla    v8.4s,  v0.4s, v3.s[0]
+    fmla    v9.4s,  v1.4s, v3.s[0]
+    fmla    v10.4s, v2.4s, v3.s[0]
+    fmla    v11.4s, v0.4s, v3.s[1]
+    fmla    v12.4s, v1.4s, v3.s[1]
+    fmla    v13.4s, v2.4s, v3.s[1]
+    fmla    v14.4s, v0.4s, v3.s[2]
+    fmla    v15.4s, v1.4s, v3.s[2]
+    fmla    v16.4s, v2.4s, v3.s[2]
+    fmla    v17.4s, v0.4s, v3.s[3]
+    fmla    v18.4s, v1.4s, v3.s[3]
+    fmla    v19.4s, v2.4s, v3.s[3]
+    fmla    v20.4s, v0.4s, v4.s[0]
+    fmla    v21.4s, v1.4s, v4.s[0]
+    fmla    v22.4s, v2.4s, v4.s[0]
+    fmla    v23.4s, v0.4s, v4.s[1]
+    fmla    v24.4s, v1.4s, v4.s[1]
+    fmla    v25.4s, v2.4s, v4.s[1]
+    fmla    v26.4s, v0.4s, v4.s[2]
+    fmla    v27.4s, v1.4s, v4.s[2]
+    fmla    v28.4s, v2.4s, v4.s[2]
+    fmla    v29.4s, v0.4s, v4.s[3]
+    fmla    v30.4s, v1.4s, v4.s[3]
+    fmla    v31.4s, v2.4s, v4.s[3]
+.endm
+
+/* Epilogue of row i (v r0..r2) at x11 (row stride x12 bytes). w10 = flags, x13 = bias, v5 = alpha, beta,
+ * clamp_min, clamp_max; v6/v7 = row bias of rows 0-3 / 4-7 (lane \bl of v\bv); v3/v4 = clamp min/max. */
+.macro ROW r0, r1, r2, bv, bl
+    tbz     w10, #F_ALPHA_BIT, 1f
+    fmul    v\r0\().4s, v\r0\().4s, v5.s[0]
+    fmul    v\r1\().4s, v\r1\().4s, v5.s[0]
+    fmul    v\r2\().4s, v\r2\().4s, v5.s[0]
+1:  tbz     w10, #F_BETA_BIT, 2f
+    ld1     {v0.4s, v1.4s, v2.4s}, [x11]
+    fmla    v\r0\().4s, v0.4s, v5.s[1]
+    fmla    v\r1\().4s, v1.4s, v5.s[1]
+    fmla    v\r2\().4s, v2.4s, v5.s[1]
+2:  tbz     w10, #F_BIAS_ROW_BIT, 3f
+    dup     v0.4s, v\bv\().s[\bl]
+    fadd    v\r0\().4s, v\r0\().4s, v0.4s
+    fadd    v\r1\().4s, v\r1\().4s, v0.4s
+    fadd    v\r2\().4s, v\r2\().4s, v0.4s
+3:  tbz     w10, #F_BIAS_COL_BIT, 4f
+    ld1     {v0.4s, v1.4s, v2.4s}, [x13]
+    fadd    v\r0\().4s, v\r0\().4s, v0.4s
+    fadd    v\r1\().4s, v\r1\().4s, v1.4s
+    fadd    v\r2\().4s, v\r2\().4s, v2.4s
+4:  tbz     w10, #F_CLAMP_BIT, 5f
+    fmax    v\r0\().4s, v\r0\().4s, v3.4s
+    fmax    v\r1\().4s, v\r1\().4s, v3.4s
+    fmax    v\r2\().4s, v\r2\().4s, v3.4s
+    fmin    v\r0\().4s, v\r0\().4s, v4.4s
+    fmin    v\r1\().4s, v\r1\().4s, v4.4s
+    fmin    v\r2\().4s, v\r2\().4s, v4.4s
+5:  st1     {v\r0\().4s, v\r1\().4s, v\r2\().4s}, [x11]
+    add     x11, x11, x12
+.endm
+
+/* The full 8 x 12 epilogue at x11 / x12 / x13. */
+.macro TILE_EPILOGUE
+    ldr     q5, [x5, #28]
+    tbz     w10, #F_BIAS_ROW_BIT, 6f
+    ld1     {v6.4s, v7.4s}, [x13]
+6:  dup     v3.4s, v5.s[2]
+    dup     v4.4s, v5.s[3]
+    ROW     8, 9, 10, 6, 0
+    ROW     11, 12, 13, 6, 1
+    ROW     14, 15, 16, 6, 2
+    ROW     17, 18, 19, 6, 3
+    ROW     20, 21, 22, 7, 0
+    ROW     23, 24, 25, 7, 1
+    ROW     26, 27, 28, 7, 2
+    ROW     29, 30, 31, 7, 3
+.endm
+
+/* Copy x6 rows x x7 floats from \src (row stride \ss bytes) to \dst (row stride \ds bytes). */
+.macro COPY_TILE src, ss, dst, ds
+    mov     x14, \src
+    mov     x15, \dst
+    mov     x16, x6
+7:  mov     x17, #0
+8:  ldr     s0, [x14, x17, lsl #2]
+    str     s0, [x15, x17, lsl #2]
+    add     x17, x17, #1
+    cmp     x17, x7
+    b.lo    8b
+    add     x14, x14, \ss
+    add     x15, x15, \ds
+    subs    x16, x16, #1
+    b.ne    7b
+.endm
+
+    .text
+    .globl  kerno_sgemm_8x12_neon
+    .hidden kerno_sgemm_8x12_neon
+    .type   kerno_sgemm_8x12_neon, %function
+    .p2align 6
+kerno_sgemm_8x12_neon:
+    stp     d8, d9, [sp, #-64]!
+    stp     d10, d11, [sp, #16]
+    stp     d12, d13, [sp, #32]
+    stp     d14, d15, [sp, #48]
+    .irp r, 8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    movi    v\r\().16b, #0
+    .endr
+
+    lsr     x9, x0, #2
+    cbz     x9, .Ltail
+.Lloop4:
+    prfm    pldl1keep, [x1, #256]
+    prfm    pldl1keep, [x2, #384]
+    KSTEP
+    KSTEP
+    prfm    pldl1keep, [x2, #448]
+    KSTEP
+    KSTEP
+    subs    x9, x9, #1
+    b.ne    .Lloop4
+.Ltail:
+    ands    x0, x0, #3
+    b.eq    .Lstore
+.Lloop1:
+    KSTEP
+    subs    x0, x0, #1
+    b.ne    .Lloop1
+
+.Lstore:
+    ldp     x6, x7, [x5]                /* mr, nr */
+    ldr     x13, [x5, #16]              /* bias */
+    ldr     w10, [x5, #24]              /* flags */
+    lsl     x4, x4, #2                  /* ldc in bytes */
+    cmp     x6, #8
+    b.ne    .Lpartial
+    cmp     x7, #12
+    b.ne    .Lpartial
+    mov     x11, x3
+    mov     x12, x4
+    TILE_EPILOGUE
+    b       .Ldone
+
+.Lpartial:
+    /* staging: tile 8 x 48 bytes at sp, column bias 48 bytes at sp + 384, row bias 32 bytes at sp + 432 */
+    sub     sp, sp, #464
+    tbz     w10, #F_BETA_BIT, 1f
+    mov     x9, sp
+    mov     x12, #48
+    COPY_TILE x3, x4, x9, x12
+1:  tbz     w10, #F_BIAS_COL_BIT, 2f
+    mov     x14, #0
+9:  ldr     s0, [x13, x14, lsl #2]
+    add     x15, sp, #384
+    str     s0, [x15, x14, lsl #2]
+    add     x14, x14, #1
+    cmp     x14, x7
+    b.lo    9b
+    add     x13, sp, #384
+2:  tbz     w10, #F_BIAS_ROW_BIT, 3f
+    mov     x14, #0
+9:  ldr     s0, [x13, x14, lsl #2]
+    add     x15, sp, #432
+    str     s0, [x15, x14, lsl #2]
+    add     x14, x14, #1
+    cmp     x14, x6
+    b.lo    9b
+    add     x13, sp, #432
+3:  mov     x11, sp
+    mov     x12, #48
+    TILE_EPILOGUE
+    mov     x9, sp
+    mov     x12, #48
+    COPY_TILE x9, x12, x3, x4
+    add     sp, sp, #464
+
+.Ldone:
+    ldp     d14, d15, [sp, #48]
+    ldp     d12, d13, [sp, #32]
+    ldp     d10, d11, [sp, #16]
+    ldp     d8, d9, [sp], #64
+    ret
+    .size   kerno_sgemm_8x12_neon, .-kerno_sgemm_8x12_neon
+
+    .section .note.GNU-stack, "", %progbits

@@ -1,0 +1,306 @@
+/* AVX-512 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_14x32_avx512.S (same contract, used as
+ * fallback and as a second reference in tests), packers for MR = 14 / NR = 32, and the vector activations
+ * the kernel's store does not fuse. */
+#include "sgemm_internal.h"
+
+#include <immintrin.h>
+
+enum { MR = 14, NR = 32 };
+
+static inline __mmask16 lo_mask(size_t nr) { return nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1); }
+static inline __mmask16 hi_mask(size_t nr)
+{
+    return nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
+}
+
+void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                const sgemm_ukr_ctx* ctx)
+{
+    __m512 acc[MR][2];
+    for (int i = 0; i < MR; ++i)
+        acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (size_t p = 0; p < kc; ++p) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        for (int i = 0; i < MR; ++i) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR;
+        b += NR;
+    }
+    const uint32_t f = ctx->flags;
+    const __mmask16 m0 = lo_mask(ctx->nr), m1 = hi_mask(ctx->nr);
+    const __m512 alpha = _mm512_set1_ps(ctx->alpha), beta = _mm512_set1_ps(ctx->beta);
+    const __m512 lo = _mm512_set1_ps(ctx->clamp_min), hi = _mm512_set1_ps(ctx->clamp_max);
+    __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
+    if (f & SGEMM_F_BIAS_COL) {
+        cb0 = _mm512_maskz_loadu_ps(m0, ctx->bias);
+        cb1 = _mm512_maskz_loadu_ps(m1, ctx->bias + 16);
+    }
+    for (size_t i = 0; i < ctx->mr; ++i) {
+        __m512 x0 = acc[i][0], x1 = acc[i][1];
+        float* ci = c + i * ldc;
+        if (f & SGEMM_F_ALPHA) {
+            x0 = _mm512_mul_ps(x0, alpha);
+            x1 = _mm512_mul_ps(x1, alpha);
+        }
+        if (f & SGEMM_F_BETA) {
+            x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, ci), beta, x0);
+            x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, ci + 16), beta, x1);
+        }
+        if (f & SGEMM_F_BIAS_ROW) {
+            __m512 rb = _mm512_set1_ps(ctx->bias[i]);
+            x0 = _mm512_add_ps(x0, rb);
+            x1 = _mm512_add_ps(x1, rb);
+        }
+        if (f & SGEMM_F_BIAS_COL) {
+            x0 = _mm512_add_ps(x0, cb0);
+            x1 = _mm512_add_ps(x1, cb1);
+        }
+        if (f & SGEMM_F_CLAMP) {
+            x0 = _mm512_min_ps(_mm512_max_ps(x0, lo), hi);
+            x1 = _mm512_min_ps(_mm512_max_ps(x1, lo), hi);
+        }
+        _mm512_mask_storeu_ps(ci, m0, x0);
+        _mm512_mask_storeu_ps(ci + 16, m1, x1);
+    }
+}
+
+/* ---- packing ---- */
+/* In-register 16 x 16 transpose: r[i] row i in, r[j] column j out. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    for (int i = 0; i < 16; i += 8)
+        for (int j = 0; j < 4; ++j) {
+            t[i + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0x88);
+            t[i + 4 + j] = _mm512_shuffle_f32x4(u[i + j], u[i + 4 + j], 0xdd);
+        }
+    for (int j = 0; j < 8; ++j) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+        r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+    }
+}
+
+/* Loads up to 16 rows (`rows`, stride ld) of `cols` <= 16 floats each, zero-filled, and transposes them:
+ * r[p] then holds column p of the block. */
+static inline void load_transpose(__m512 r[16], const float* src, size_t ld, size_t rows, size_t cols)
+{
+    __mmask16 m = lo_mask(cols);
+    for (size_t i = 0; i < 16; ++i)
+        r[i] = i < rows ? _mm512_maskz_loadu_ps(m, src + i * ld) : _mm512_setzero_ps();
+    transpose16(r);
+}
+
+void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
+{
+    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    for (size_t i0 = 0; i0 < mc; i0 += MR) {
+        size_t rows = mc - i0 < MR ? mc - i0 : MR;
+        if (trans) {
+            /* op(A)[i][p] = src[p*ld + i]: one masked row copy per depth step */
+            __mmask16 m = lo_mask(rows);
+            for (size_t p = 0; p < kc; ++p)
+                _mm512_mask_storeu_ps(dst + p * MR, m14, _mm512_maskz_loadu_ps(m, src + p * ld + i0));
+        } else {
+            /* op(A)[i][p] = src[i*ld + p]: transpose 14 x 16 blocks, 16 depth steps of 14 floats each */
+            const float* s = src + i0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t cols = kc - p0 < 16 ? kc - p0 : 16;
+                __m512 r[16];
+                load_transpose(r, s + p0, ld, rows, cols);
+                for (size_t p = 0; p < cols; ++p)
+                    _mm512_mask_storeu_ps(dst + (p0 + p) * MR, m14, r[p]);
+            }
+        }
+        dst += MR * kc;
+    }
+}
+
+void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst)
+{
+    for (size_t j0 = 0; j0 < nc; j0 += NR) {
+        size_t cols = nc - j0;
+        if (trans) {
+            /* op(B)[p][j] = src[j*ld + p]: transpose two 16 x 16 blocks (columns j0..+15, +16..+31) */
+            size_t n0 = cols < 16 ? cols : 16, n1 = cols > 16 ? (cols < 32 ? cols - 16 : 16) : 0;
+            const float* s = src + j0 * ld;
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t kk = kc - p0 < 16 ? kc - p0 : 16;
+                __m512 lo[16], hi[16];
+                load_transpose(lo, s + p0, ld, n0, kk);
+                load_transpose(hi, s + 16 * ld + p0, ld, n1, kk);
+                for (size_t p = 0; p < kk; ++p) {
+                    _mm512_storeu_ps(dst + (p0 + p) * NR, lo[p]);
+                    _mm512_storeu_ps(dst + (p0 + p) * NR + 16, hi[p]);
+                }
+            }
+        } else {
+            /* op(B)[p][j] = src[p*ld + j]: 32 consecutive floats per depth step; the edge panel masked, zero-filled */
+            const float* s = src + j0;
+            if (cols >= NR) {
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
+                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+                }
+            } else {
+                __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
+                for (size_t p = 0; p < kc; ++p) {
+                    _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
+                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+                }
+            }
+        }
+        dst += NR * kc;
+    }
+}
+
+/* ---- small M: GEMV-like shapes straight from the unpacked B ---- */
+/* M rows x 64 columns in 4M zmm accumulators over the whole depth; B rows stream with stride ldb. */
+static inline __attribute__((always_inline)) void small_rows(const int M, size_t n, size_t k, const float* a,
+                                                             size_t lda, int ta, const float* b, size_t ldb,
+                                                             float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    const size_t sa = ta ? 1 : lda, pa = ta ? lda : 1; /* op(A)[r][p] = a[r*sa + p*pa] */
+    const uint32_t f = ctx->flags;
+    for (size_t j = 0; j < n; j += 64) {
+        size_t nb = n - j < 64 ? n - j : 64;
+        __mmask16 m[4];
+        for (int v = 0; v < 4; ++v)
+            m[v] = nb > (size_t)(16 * v) ? lo_mask(nb - 16 * v) : 0;
+        __m512 x[4][4];
+        for (int r = 0; r < M; ++r)
+            for (int v = 0; v < 4; ++v)
+                x[r][v] = _mm512_setzero_ps();
+        const float* bp = b + j;
+        if (nb == 64) {
+            for (size_t p = 0; p < k; ++p, bp += ldb) {
+                __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+                __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+                for (int r = 0; r < M; ++r) {
+                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
+                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
+                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
+                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
+                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                }
+            }
+        } else {
+            for (size_t p = 0; p < k; ++p, bp += ldb) {
+                __m512 b0 = _mm512_maskz_loadu_ps(m[0], bp), b1 = _mm512_maskz_loadu_ps(m[1], bp + 16);
+                __m512 b2 = _mm512_maskz_loadu_ps(m[2], bp + 32), b3 = _mm512_maskz_loadu_ps(m[3], bp + 48);
+                for (int r = 0; r < M; ++r) {
+                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
+                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
+                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
+                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
+                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                }
+            }
+        }
+        for (int r = 0; r < M; ++r) {
+            float* cr = c + r * ldc + j;
+            for (int v = 0; v < 4; ++v) {
+                __m512 y = x[r][v];
+                if (f & SGEMM_F_ALPHA)
+                    y = _mm512_mul_ps(y, _mm512_set1_ps(ctx->alpha));
+                if (f & SGEMM_F_BETA)
+                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
+                if (f & SGEMM_F_BIAS_ROW)
+                    y = _mm512_add_ps(y, _mm512_set1_ps(ctx->bias[r]));
+                if (f & SGEMM_F_BIAS_COL)
+                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m[v], ctx->bias + j + 16 * v));
+                if (f & SGEMM_F_CLAMP)
+                    y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(ctx->clamp_min)), _mm512_set1_ps(ctx->clamp_max));
+                _mm512_mask_storeu_ps(cr + 16 * v, m[v], y);
+            }
+        }
+    }
+}
+
+void kerno_sgemm_small_m_avx512(size_t m, size_t n, size_t k, const float* a, size_t lda, int trans_a,
+                                const float* b, size_t ldb, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+{
+    switch (m) {
+    case 1: small_rows(1, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    case 2: small_rows(2, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    case 3: small_rows(3, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    default: small_rows(4, n, k, a, lda, trans_a, b, ldb, c, ldc, ctx); break;
+    }
+}
+
+/* ---- activations ---- */
+static inline __m512 exp_ps(__m512 x)
+{
+    /* exp(x) = 2^n * e^r, n = round(x log2 e), |r| <= ln2/2, e^r by its degree-6 Taylor polynomial (< 2e-7 rel) */
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33654f)), _mm512_set1_ps(88.37626f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+static inline __m512 sigmoid_ps(__m512 x)
+{
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_RELU:
+        return _mm512_max_ps(x, _mm512_setzero_ps());
+    case KERNO_ACT_CLIP:
+        return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(p0)), _mm512_set1_ps(p1));
+    case KERNO_ACT_LEAKY_RELU: {
+        __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+        return _mm512_mask_mul_ps(x, neg, x, _mm512_set1_ps(p0));
+    }
+    case KERNO_ACT_SIGMOID:
+        return sigmoid_ps(x);
+    case KERNO_ACT_HARD_SWISH: {
+        __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+        t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+        return _mm512_mul_ps(x, t);
+    }
+    case KERNO_ACT_GELU_TANH: {
+        __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+        __m512 u2 = _mm512_mul_ps(_mm512_fmadd_ps(x3, _mm512_set1_ps(0.044715f), x), _mm512_set1_ps(1.5957691216057308f));
+        return _mm512_mul_ps(x, sigmoid_ps(u2));
+    }
+    case KERNO_ACT_SILU:
+        return _mm512_mul_ps(x, sigmoid_ps(x));
+    default:
+        return x;
+    }
+}
+
+void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    for (size_t i = 0; i < mr; ++i) {
+        float* ci = c + i * ldc;
+        for (size_t j = 0; j < nr; j += 16) {
+            __mmask16 m = lo_mask(nr - j);
+            _mm512_mask_storeu_ps(ci + j, m, act_ps(_mm512_maskz_loadu_ps(m, ci + j), act, p0, p1));
+        }
+    }
+}
