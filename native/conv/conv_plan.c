@@ -179,8 +179,14 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         break;
     case KERNO_CONV_DIRECT:
         break;
-    case KERNO_CONV_IM2COL: case KERNO_CONV_GEMM_1X1:
-        return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: %s needs the packed SGEMM, not in this build yet", fn, algo_name(algo));
+    case KERNO_CONV_GEMM_1X1:
+        if (p.kh != 1 || p.kw != 1 || p.dh != 1 || p.dw != 1)
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: gemm_1x1 needs a 1x1 kernel", fn);
+        /* fall through */
+    case KERNO_CONV_IM2COL:
+        if (layout != KERNO_LAYOUT_NCHW)
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: %s runs on NCHW (direct covers NCHWc)", fn, algo_name(algo));
+        break;
     default:
         return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: unknown algorithm %d", fn, algorithm);
     }
@@ -191,7 +197,24 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
     p.algo = algo;
 
     size_t b = p.b;
-    if (algo == KERNO_CONV_DEPTHWISE) {
+    if (algo == KERNO_CONV_GEMM_1X1 || algo == KERNO_CONV_IM2COL) {
+        /* weights stay [G][Kg][Cg*kh*kw] (ONNX order: the GEMM's A), bias [K] */
+        p.packed_w = p.K * p.Cg * p.kh * p.kw;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + round_up(p.K, 16);
+        size_t kred = p.Cg * p.kh * p.kw, ohw = p.OH * p.OW;
+        int copy_free = algo == KERNO_CONV_GEMM_1X1 && p.sh == 1 && p.sw == 1 && !p.pt && !p.pl && !p.pb && !p.pr;
+        if (algo == KERNO_CONV_GEMM_1X1 && !copy_free) {
+            p.tc = ohw;                  /* strided / padded 1x1: gather the sampled pixels once */
+            p.ws_x = round_up(kred * ohw, 16);
+        } else if (algo == KERNO_CONV_IM2COL) {
+            /* columns per im2col chunk: about 1 MiB of col, whole rows of output pixels are not needed */
+            size_t nc = (256u * 1024u) / kred;
+            nc = nc < 96 ? 96 : round_up(nc, 32);
+            p.tc = nc > ohw ? ohw : nc;
+            p.ws_x = round_up(kred * p.tc, 16);
+        }
+    } else if (algo == KERNO_CONV_DEPTHWISE) {
         size_t CB = (p.C + b - 1) / b;
         p.packed_w = CB * p.kh * p.kw * b;
         p.packed_bias_off = round_up(p.packed_w, 16);
@@ -306,6 +329,11 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
     memset(packed, 0, p->packed_total * sizeof(float));
     const size_t b = p->b, kh = p->kh, kw = p->kw, Cg = p->Cg, Kg = p->Kg;
     float* pb = packed + p->packed_bias_off;
+    if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL) {
+        memcpy(packed, weight, p->K * Cg * kh * kw * sizeof(float));
+        if (bias) memcpy(pb, bias, p->K * sizeof(float));
+        return KERNO_OK;
+    }
     if (p->algo == KERNO_CONV_DEPTHWISE) {
         for (size_t c = 0; c < p->C; ++c) {
             for (size_t t = 0; t < kh * kw; ++t)
@@ -376,6 +404,72 @@ static void run_winograd(const struct kerno_conv2d* p, const float* xpad, const 
     }
 }
 
+/* im2col rows [(c, ky, kx)][j0, j0 + nc) of one image/group (NCHW), zero where the window is in the padding. */
+static void im2col(const struct kerno_conv2d* p, const float* x, size_t j0, size_t nc, float* col)
+{
+    size_t r = 0;
+    for (size_t c = 0; c < p->Cg; ++c)
+        for (size_t ky = 0; ky < p->kh; ++ky)
+            for (size_t kx = 0; kx < p->kw; ++kx, ++r) {
+                float* dst = col + r * nc;
+                const float* xc = x + c * p->H * p->W;
+                size_t oh = j0 / p->OW, ow = j0 % p->OW;
+                for (size_t j = 0; j < nc;) {
+                    ptrdiff_t iy = (ptrdiff_t)(oh * p->sh + ky * p->dh) - (ptrdiff_t)p->pt;
+                    size_t run = p->OW - ow < nc - j ? p->OW - ow : nc - j;
+                    if (iy < 0 || iy >= (ptrdiff_t)p->H) {
+                        memset(dst + j, 0, run * sizeof(float));
+                    } else {
+                        const float* row = xc + (size_t)iy * p->W;
+                        ptrdiff_t ix = (ptrdiff_t)(ow * p->sw + kx * p->dw) - (ptrdiff_t)p->pl;
+                        for (size_t q = 0; q < run; ++q, ix += (ptrdiff_t)p->sw)
+                            dst[j + q] = ix >= 0 && ix < (ptrdiff_t)p->W ? row[ix] : 0.0f;
+                    }
+                    j += run;
+                    ow = 0;
+                    ++oh;
+                }
+            }
+}
+
+/* GEMM_1X1 and IM2COL: per image and group, Y[Kg][OH*OW] = act(W[Kg][Cg*kh*kw] x X' + bias (+ residual)) with
+ * the packed SGEMM; X' is the NCHW input itself (1x1, stride 1, no padding), its strided gather, or im2col
+ * chunks of columns. The residual goes in as C with beta = 1, so the epilogue order matches ONNX fusion. */
+static kerno_status run_gemm(const struct kerno_conv2d* p, const float* input, const float* packed,
+                             const float* residual, float* output, float* col)
+{
+    const size_t kred = p->Cg * p->kh * p->kw, ohw = p->OH * p->OW;
+    const float* pbias = packed + p->packed_bias_off;
+    int copy_free = p->algo == KERNO_CONV_GEMM_1X1 && p->ws_x == 0;
+    for (size_t n = 0; n < p->N; ++n)
+        for (size_t g = 0; g < p->G; ++g) {
+            const float* xg = input + (n * p->C + g * p->Cg) * p->H * p->W;
+            float* yg = output + (n * p->K + g * p->Kg) * ohw;
+            const float* wg = packed + g * p->Kg * kred;
+            float beta = 0.0f;
+            if (residual) {
+                const float* rg = residual + (n * p->K + g * p->Kg) * ohw;
+                if (rg != yg) memmove(yg, rg, p->Kg * ohw * sizeof(float));
+                beta = 1.0f;
+            }
+            kerno_sgemm_epilogue_t ep = { p->act.kind, KERNO_BIAS_ROW, p->act.alpha, p->act.beta, pbias + g * p->Kg };
+            kerno_status st;
+            if (copy_free) {
+                st = kerno_sgemm(0, 0, p->Kg, ohw, kred, 1.0f, wg, kred, xg, ohw, beta, yg, ohw, &ep);
+            } else {
+                st = KERNO_OK;
+                for (size_t j0 = 0; j0 < ohw && st == KERNO_OK; j0 += p->tc) {
+                    size_t nc = ohw - j0 < p->tc ? ohw - j0 : p->tc;
+                    im2col(p, xg, j0, nc, col);
+                    st = kerno_sgemm(0, 0, p->Kg, nc, kred, 1.0f, wg, kred, col, nc, beta, yg + j0, ohw, &ep);
+                }
+            }
+            if (st != KERNO_OK)
+                return st;
+        }
+    return KERNO_OK;
+}
+
 kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const float* packed, const float* residual,
                               float* output, void* workspace, size_t workspace_size)
 {
@@ -400,6 +494,8 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
     /* NCHW output: kernels write blocked into the workspace; the unpack adds the residual and activates. */
     const kact* kernel_act = nchw ? &none : &p->act;
 
+    if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL)
+        return run_gemm(p, input, packed, residual, output, wx);
     if (p->algo == KERNO_CONV_DEPTHWISE) {
         size_t CB = (p->C + b - 1) / b;
         for (size_t n = 0; n < p->N; ++n) {
