@@ -85,6 +85,10 @@ static int32_t choose_algorithm(const struct kerno_conv2d* p)
 {
     if (p->G == p->C && p->G == p->K && p->G > 1)
         return KERNO_CONV_DEPTHWISE;
+    /* 1x1 on NCHW: the packed SGEMM reads the input in place (no reorders); on small maps the direct kernel's
+     * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
+    if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
+        return KERNO_CONV_GEMM_1X1;
     int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
     if (!wino_ok || p->Cg < 4 || p->Kg < 4)
         return KERNO_CONV_DIRECT;
@@ -422,8 +426,18 @@ static void im2col(const struct kerno_conv2d* p, const float* x, size_t j0, size
                     } else {
                         const float* row = xc + (size_t)iy * p->W;
                         ptrdiff_t ix = (ptrdiff_t)(ow * p->sw + kx * p->dw) - (ptrdiff_t)p->pl;
-                        for (size_t q = 0; q < run; ++q, ix += (ptrdiff_t)p->sw)
-                            dst[j + q] = ix >= 0 && ix < (ptrdiff_t)p->W ? row[ix] : 0.0f;
+                        /* outputs q in [lo, hi) read inside the row: a plain copy for stride 1 */
+                        ptrdiff_t s = (ptrdiff_t)p->sw, W = (ptrdiff_t)p->W;
+                        size_t lo = ix >= 0 ? 0 : (size_t)((-ix + s - 1) / s);
+                        size_t hi = ix >= W ? 0 : (size_t)((W - ix + s - 1) / s);
+                        if (hi > run) hi = run;
+                        if (lo > hi) lo = hi;
+                        for (size_t q = 0; q < lo; ++q) dst[j + q] = 0.0f;
+                        if (s == 1)
+                            memcpy(dst + j + lo, row + ix + (ptrdiff_t)lo, (hi - lo) * sizeof(float));
+                        else
+                            for (size_t q = lo; q < hi; ++q) dst[j + q] = row[ix + (ptrdiff_t)q * s];
+                        for (size_t q = hi; q < run; ++q) dst[j + q] = 0.0f;
                     }
                     j += run;
                     ow = 0;
