@@ -89,6 +89,10 @@ static int32_t choose_algorithm(const struct kerno_conv2d* p)
      * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
     if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
         return KERNO_CONV_GEMM_1X1;
+    /* First layers (3 input channels, small kernel) on NCHW: the direct kernel's per-tile overhead and the
+     * reorders dominate (27 multiply-adds per output); im2col + GEMM reads and writes NCHW directly. */
+    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg < p->b && p->kh * p->kw <= 9 && p->Kg >= 16)
+        return KERNO_CONV_IM2COL;
     int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
     if (!wino_ok || p->Cg < 4 || p->Kg < 4)
         return KERNO_CONV_DIRECT;
