@@ -78,6 +78,9 @@ typedef struct conv_kernels {
                           const kact* act);
     void (*direct)(const conv_direct_args* a);
     void (*dwconv)(const conv_dw_args* a);
+    /* NCHW depthwise over C planes (x, y, residual NCHW; w [C][kh][kw]; bias [C]); ws: (kh + 1) row buffers
+     * of pad_l + W + (kw-1)*dw + 2*b*sw + b floats. Kernel heights up to 16 (taller: blocked kernel). */
+    void (*dwconv_nchw)(const conv_dw_args* a, size_t C, float* ws);
     wino_input_fn wino_input[3];   /* F(2,3), F(4,3), F(6,3) */
     wino_output_fn wino_output[3];
     wino_gemm_fn wino_gemm;

@@ -223,11 +223,16 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
             p.ws_x = round_up(kred * p.tc, 16);
         }
     } else if (algo == KERNO_CONV_DEPTHWISE) {
+        /* NCHWc: weights [CB][kh][kw][b]. NCHW with kh <= 16: ONNX's [C][kh][kw] on the planes, a zero row as
+         * workspace; taller kernels go through reorders around the blocked kernel. */
         size_t CB = (p.C + b - 1) / b;
         p.packed_w = CB * p.kh * p.kw * b;
         p.packed_bias_off = round_up(p.packed_w, 16);
         p.packed_total = p.packed_bias_off + CB * b;
-        if (layout == KERNO_LAYOUT_NCHW) {
+        if (layout == KERNO_LAYOUT_NCHW && p.kh <= 16) {
+            p.wm = 1; /* marks the plane kernel: a zero row and kh row buffers (see dwconv.inc) */
+            p.ws_x = round_up((p.kh + 1) * (p.pl + p.W + (p.kw - 1) * p.dw + 2 * b * p.sw + b), 16);
+        } else if (layout == KERNO_LAYOUT_NCHW) {
             p.ws_x = round_up(CB * p.H * p.W * b, 16);
             p.ws_y = round_up(CB * p.OH * p.OW * b, 16);
         }
@@ -344,8 +349,12 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
     }
     if (p->algo == KERNO_CONV_DEPTHWISE) {
         for (size_t c = 0; c < p->C; ++c) {
-            for (size_t t = 0; t < kh * kw; ++t)
-                packed[((c / b) * kh * kw + t) * b + c % b] = weight[c * kh * kw + t];
+            for (size_t t = 0; t < kh * kw; ++t) {
+                if (p->wm == 1)
+                    packed[c * kh * kw + t] = weight[c * kh * kw + t];
+                else
+                    packed[((c / b) * kh * kw + t) * b + c % b] = weight[c * kh * kw + t];
+            }
             if (bias) pb[c] = bias[c];
         }
         return KERNO_OK;
@@ -518,6 +527,18 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
         size_t CB = (p->C + b - 1) / b;
         for (size_t n = 0; n < p->N; ++n) {
             conv_dw_args a = { 0 };
+            if (p->wm == 1) {
+                size_t ohw = p->OH * p->OW;
+                a.x = input + n * p->C * p->H * p->W;
+                a.y = output + n * p->C * ohw;
+                a.residual = residual ? residual + n * p->C * ohw : NULL;
+                a.w = packed; a.bias = pbias;
+                a.H = p->H; a.W = p->W; a.OH = p->OH; a.OW = p->OW; a.kh = p->kh; a.kw = p->kw;
+                a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pad_t = p->pt; a.pad_l = p->pl;
+                a.act = p->act;
+                k->dwconv_nchw(&a, p->C, wx);
+                continue;
+            }
             if (nchw) {
                 k->pack_input(input + n * p->C * p->H * p->W, p->C, p->H, p->W, wx, p->H, p->W, 0, 0);
                 a.x = wx;

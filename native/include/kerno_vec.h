@@ -45,6 +45,12 @@ static inline kv kv_load_partial(const float* p, size_t n)
 {
     return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1u), p);
 }
+/* even lanes of the concatenation [a, b] (stride-2 access) */
+static inline kv kv_even(kv a, kv b)
+{
+    const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(a, idx, b);
+}
 static inline void kv_store_partial(float* p, kv v, size_t n)
 {
     _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
@@ -93,6 +99,11 @@ static inline __m256i kv__mask(size_t n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 static inline kv kv_load_partial(const float* p, size_t n) { return _mm256_maskload_ps(p, kv__mask(n)); }
+static inline kv kv_even(kv a, kv b)
+{
+    __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 | a4 a6 b4 b6 */
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
 static inline void kv_store_partial(float* p, kv v, size_t n) { _mm256_maskstore_ps(p, kv__mask(n), v); }
 
 #elif defined(KV_ISA_NEON)
@@ -133,6 +144,7 @@ static inline void kv_store_partial(float* p, kv v, size_t n)
     vst1q_f32(t, v);
     for (size_t i = 0; i < n; ++i) p[i] = t[i];
 }
+static inline kv kv_even(kv a, kv b) { return vuzp1q_f32(a, b); }
 
 #elif defined(KV_ISA_GENERIC)
 /* Portable C: GCC/Clang vector extensions, 4 lanes (SSE2 on x86-64, ASIMD on AArch64). */
@@ -163,6 +175,7 @@ static inline kv kv_load_partial(const float* p, size_t n)
     return v;
 }
 static inline void kv_store_partial(float* p, kv v, size_t n) { for (size_t i = 0; i < n; ++i) p[i] = v[i]; }
+static inline kv kv_even(kv a, kv b) { kv r = { a[0], a[2], b[0], b[2] }; return r; }
 #else
 #  error "define one of KV_ISA_AVX512, KV_ISA_AVX2, KV_ISA_NEON, KV_ISA_GENERIC before including kerno_vec.h"
 #endif
