@@ -11,6 +11,7 @@ namespace Kerno.Bench;
 ///   gemm --m M --n N --k K [--threads T] [--isa generic|avx2|avx512|neon] [--variant asm|twin]
 ///        [--compare openblas,onednn] [--suite] [--seconds S] [--clock wall|cpu] [--json FILE]
 ///   peak [--isa ...] [--seconds S]
+///   conv --shape N,C,H,W --kernel K,C/g,kh,kw ... [--compare onnxruntime] | conv --suite resnet50|vgg19|ultraface|mobilenet (see ConvBench)
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
 /// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
 /// run on T threads in every round. --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
@@ -30,6 +31,8 @@ internal static unsafe class Program
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
                 return Usage();
+            if (args[0] == "conv")
+                return ConvBench.Run(args.Skip(1).ToArray());
             var opts = Options.Parse(args.Skip(1).ToArray());
             return args[0] switch
             {
@@ -49,6 +52,7 @@ internal static unsafe class Program
     {
         Console.Error.WriteLine("usage: Kerno.Bench gemm --m M --n N --k K [--threads T] [--isa ISA] [--variant asm|twin] [--compare openblas,onednn] [--suite] [--seconds S] [--json FILE]");
         Console.Error.WriteLine("       Kerno.Bench peak [--isa ISA] [--seconds S]");
+        Console.Error.WriteLine(ConvBench.UsageText);
         return 2;
     }
 
