@@ -33,7 +33,7 @@ internal sealed class NativeExecutor : IDisposable
         pool = new KernoThreadPool(threads);
         try
         {
-            compiled = Compile(model, reference, dropConsumedInitializers);
+            compiled = Compile(model, reference, dropConsumedInitializers, threads);
             dynamicPlan = new ExecutionPlan(compiled, new int[]?[compiled.ValueNames.Length],
                 MemoryPlan.Empty(compiled.ValueNames.Length, compiled.Steps.Length), "");
             int[]?[] shapes = InferredShapes(model.Graph);
@@ -62,7 +62,7 @@ internal sealed class NativeExecutor : IDisposable
 
     public int Threads => pool.Threads;
 
-    private static CompiledGraph Compile(Model model, ReferenceExecutor reference, bool dropConsumed)
+    private static CompiledGraph Compile(Model model, ReferenceExecutor reference, bool dropConsumed, int threads)
     {
         ComputeGraph graph = model.Graph;
         GraphPlan main = reference.Plans[graph];
@@ -93,7 +93,7 @@ internal sealed class NativeExecutor : IDisposable
                 // ConstantOfShape and the like are worth computing once at any size). Only on the session's own copy.
                 if (dropConsumed && FoldAtCreation(ps, graph, inputNames, graphOutputs))
                     continue;
-                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph);
+                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads);
                 step.Index = stepList.Count;
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();

@@ -121,6 +121,7 @@ internal sealed unsafe class LoopJob : IParallelWork
     public float* P0, P1, P2, P3;
     public int I0, I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12, I13, I14, I15;
     public float F0, F1;
+    public object? State;
 
     public void Run(KernoThreadPool pool, int items, bool parallel = true)
     {

@@ -14,11 +14,11 @@ namespace Kerno.Planning;
 internal static class KernelSelector
 {
     /// <summary>The step for <paramref name="node"/>.</summary>
-    public static KernelStep Select(Node node, long opset, ReferenceKernel reference, ComputeGraph graph)
+    public static KernelStep Select(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads = 1)
     {
         try
         {
-            return SelectNative(node, opset, reference, graph) ?? new ReferenceStep(node, opset, reference);
+            return SelectNative(node, opset, reference, graph, threads) ?? new ReferenceStep(node, opset, reference);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoModelException or OverflowException)
         {
@@ -27,7 +27,7 @@ internal static class KernelSelector
         }
     }
 
-    private static KernelStep? SelectNative(Node node, long opset, ReferenceKernel reference, ComputeGraph graph)
+    private static KernelStep? SelectNative(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads)
     {
         bool kerno = node.Domain == FusedOps.Domain;
         if (node.Domain.Length != 0 && !kerno)
@@ -63,9 +63,21 @@ internal static class KernelSelector
                 bool residual = kerno && node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
                 if (residual && !IsFloat(graph, node.Inputs[3]))
                     return null;
+                FusedActivation act = kerno ? FusedActivation.FromNode(node) : FusedActivation.None;
+                if (UseNativeConv)
+                {
+                    // libkerno's convolution plans; packed now when the input shape is known. A geometry it refuses
+                    // goes to the SGEMM formulation below.
+                    var native = new NativeConvStep(node, opset, reference, w, bias, act, residual, threads);
+                    int[]? xShape = graph.ValueTypes.GetValueOrDefault(node.Inputs[0]) is TensorTypeInfo { IsFullyKnown: true } xt
+                        ? xt.Shape!.Select(d => (int)d.Value!.Value).ToArray() : null;
+                    if (xShape is null || native.Prepare(xShape))
+                        return native;
+                    native.Dispose();
+                }
                 long group = node.GetInt("group", 1);
                 if (!residual && group > 1 && w.Shape[1] == 1 && w.Shape[0] == group)
-                    return new DepthwiseConvStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None);
+                    return new DepthwiseConvStep(node, opset, reference, w, bias, act);
                 return new ConvGemmStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None, residual);
             }
             case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" when node.Inputs.Count == 2 && opset >= 8 && node.Inputs.All(i => IsFloat(graph, i)):
@@ -100,6 +112,9 @@ internal static class KernelSelector
             return absent;
         return Constant(graph, clip.Inputs[input]) is { Length: 1 } t ? t[0] : null;
     }
+
+    /// <summary>Convolutions on libkerno's conv plans (true) or as managed im2col + SGEMM (false; tests and comparisons).</summary>
+    internal static bool UseNativeConv { get; set; } = Environment.GetEnvironmentVariable("KERNO_CONV") != "sgemm";
 
     private static PackedGemmStep MatMul(Node node, long opset, ReferenceKernel reference, Tensor<float> b, Tensor<float>? bias, FusedActivation act)
     {

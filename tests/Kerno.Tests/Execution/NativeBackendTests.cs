@@ -60,7 +60,7 @@ public class NativeBackendTests
     {
         var feeds = new Dictionary<string, Tensor> { ["x"] = Random(new Random(2), 1, 3, 7, 6) };
         foreach (OptimizationLevel level in new[] { OptimizationLevel.None, OptimizationLevel.All })
-            AssertSame(() => SyntheticModelEquivalenceTests.ResidualCnn(1), feeds, level, expectKernel: "conv-sgemm");
+            AssertSame(() => SyntheticModelEquivalenceTests.ResidualCnn(1), feeds, level, expectKernel: "conv-");
     }
 
     [Test]
@@ -79,6 +79,8 @@ public class NativeBackendTests
         yield return new TestCaseData(new[] { 1, 4, 11, 10 }, new[] { 5, 4, 3, 2 }, new[] { Ints("dilations", 2, 3), Ints("strides", 1, 2) }).SetName("ConvMatches(dilated rectangular)");
         yield return new TestCaseData(new[] { 1, 6, 8, 8 }, new[] { 6, 1, 3, 3 }, new[] { Int("group", 6), Ints("pads", 1, 1, 1, 1) }).SetName("ConvMatches(depthwise)");
         yield return new TestCaseData(new[] { 1, 8, 5, 5 }, new[] { 4, 4, 1, 1 }, new[] { Int("group", 2) }).SetName("ConvMatches(grouped 1x1)");
+        yield return new TestCaseData(new[] { 2, 8, 10, 10 }, new[] { 48, 8, 3, 3 }, new[] { Ints("pads", 1, 1, 1, 1) }).SetName("ConvMatches(48 channels split across threads, batch 2)");
+        yield return new TestCaseData(new[] { 1, 8, 12, 12 }, new[] { 8, 2, 3, 3 }, new[] { Int("group", 4), Ints("strides", 2, 2) }).SetName("ConvMatches(4 groups split across threads)");
         yield return new TestCaseData(new[] { 1, 8, 5, 7 }, new[] { 16, 8, 1, 1 }, Array.Empty<AttributeValue>()).SetName("ConvMatches(pointwise)");
         yield return new TestCaseData(new[] { 1, 3, 7, 7 }, new[] { 4, 3, 3, 3 }, new[] { Str("auto_pad", "SAME_UPPER"), Ints("strides", 2, 2) }).SetName("ConvMatches(SAME_UPPER stride 2)");
         yield return new TestCaseData(new[] { 1, 3, 7, 7 }, new[] { 4, 3, 2, 2 }, new[] { Str("auto_pad", "SAME_LOWER") }).SetName("ConvMatches(SAME_LOWER even kernel)");
@@ -90,6 +92,23 @@ public class NativeBackendTests
     [TestCaseSource(nameof(ConvCases))]
     public void ConvMatches(int[] x, int[] w, AttributeValue[] attributes)
     {
+        // libkerno's conv plans (split by channels or groups at 2 threads), then the managed im2col/depthwise fallbacks.
+        foreach (bool nativeConv in new[] { true, false })
+        {
+            KernelSelector.UseNativeConv = nativeConv;
+            try
+            {
+                ConvMatchesWith(x, w, attributes, nativeConv ? "conv-" : w[1] == 1 && w[0] == x[1] ? "conv-depthwise" : "conv-sgemm");
+            }
+            finally
+            {
+                KernelSelector.UseNativeConv = true;
+            }
+        }
+    }
+
+    private static void ConvMatchesWith(int[] x, int[] w, AttributeValue[] attributes, string kernel)
+    {
         var rng = new Random(3);
         Tensor<float> weight = Random(rng, w), bias = Random(rng, w[0]);
         Model Make()
@@ -100,11 +119,24 @@ public class NativeBackendTests
             b.Node("Relu", ["c"], ["y"]);
             return ModelOf(b);
         }
-        AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, x) }, expectKernel: "conv-sgemm");
+        AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, x) }, expectKernel: kernel);
     }
 
     [Test]
-    public void FusedConvWithResidualAndNonNativeActivationsMatches()
+    public void FusedConvWithResidualAndNonNativeActivationsMatches([Values] bool nativeConv)
+    {
+        KernelSelector.UseNativeConv = nativeConv;
+        try
+        {
+            FusedConvWithResidual();
+        }
+        finally
+        {
+            KernelSelector.UseNativeConv = true;
+        }
+    }
+
+    private static void FusedConvWithResidual()
     {
         var rng = new Random(4);
         Tensor<float> w1 = Random(rng, 5, 5, 3, 3), w2 = Random(rng, 5, 5, 1, 1);
@@ -307,7 +339,7 @@ public class NativeBackendTests
         ProfilingResult p = options.Profile!;
         Assert.That(s.LastProfile, Is.SameAs(p));
         Assert.That(p.Nodes.Select(n => n.OpType), Is.EqualTo(s.OptimizedModel.Graph.Nodes.Select(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}")));
-        Assert.That(p.Nodes.Where(n => n.OpType == "kerno.FusedConv").All(n => n.Flops > 0 && n.Kernel.StartsWith("conv-sgemm", StringComparison.Ordinal)));
+        Assert.That(p.Nodes.Where(n => n.OpType == "kerno.FusedConv").All(n => n.Flops > 0 && n.Kernel.StartsWith("conv-", StringComparison.Ordinal)));
         using var doc = System.Text.Json.JsonDocument.Parse(p.ToChromeTrace());
         Assert.That(doc.RootElement.GetProperty("traceEvents").GetArrayLength(), Is.EqualTo(p.Nodes.Count + 1));
     }
