@@ -11,12 +11,22 @@ public static class ModelOptimizer
 {
     /// <summary>Returns the model to execute at <paramref name="level"/>: the original for None, else an optimized copy.</summary>
     public static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes = null)
+        => Optimize(model, level, passes, null, null);
+
+    /// <summary>
+    /// As above; when initializers were also graph inputs (IR &lt; 4 models list every weight as an input), shapes are
+    /// inferred again on the copy, where they are constants, so the passes (and the native planner) see the shapes
+    /// that depend on them.
+    /// </summary>
+    internal static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes,
+        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits)
     {
         if (level == OptimizationLevel.None && passes is null)
             return model;
         Model copy = CloneMainGraph(model);
         ComputeGraph graph = copy.Graph;
-        graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name));
+        if (graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name)) > 0)
+            Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
         if (passes is null)
             GraphOptimizer.Run(copy, level);
         else
