@@ -101,10 +101,20 @@ internal static class KernelSelector
                 return new ConcatStep(node, opset, reference);
             case "Transpose":
                 return new TransposeStep(node, opset, reference);
+            case "Dropout" when node.Outputs.Skip(1).All(o => o.Length == 0 || !IsRead(graph, o))
+                && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Optimizer.GraphEdits.Constant(graph, node.Inputs[2]) is Tensor<bool> { Length: 1 } t && !t[0])
+                && (opset >= 7 || node.GetInt("is_test", 0) != 0):
+                return new PassThroughStep(node, opset, reference);
+            case "Softmax" or "LogSoftmax":
+                return new SoftmaxStep(node, opset, reference);
             default:
                 return null;
         }
     }
+
+    /// <summary>True when some node (or a graph output) reads <paramref name="name"/>.</summary>
+    private static bool IsRead(ComputeGraph graph, string name) =>
+        graph.Outputs.Any(o => o.Name == name) || graph.Nodes.Any(n => GraphScopes.AllInputs(n).Contains(name));
 
     private static float? Bound(ComputeGraph graph, Node clip, int input, float absent)
     {

@@ -137,6 +137,18 @@ internal sealed unsafe class BinaryStep : KernelStep
             Apply(op, swap, new ReadOnlySpan<float>(j.P0 + begin, end - begin), new ReadOnlySpan<float>(j.P1 + begin, end - begin), new Span<float>(j.P2 + begin, end - begin));
             return;
         }
+        if (period == 1)
+        {
+            ApplyScalar(op, swap, new ReadOnlySpan<float>(j.P0 + begin, end - begin), j.P1[0], new Span<float>(j.P2 + begin, end - begin));
+            return;
+        }
+        if (repeat == 1 && period < 4 * Vector<float>.Count)
+        {
+            // A short trailing vector (e.g. [.., 2] boxes): element by element.
+            for (int k = begin; k < end; ++k)
+                j.P2[k] = swap ? Scalar(op, j.P1[k % period], j.P0[k]) : Scalar(op, j.P0[k], j.P1[k % period]);
+            return;
+        }
         int i = begin;
         while (i < end)
         {

@@ -62,14 +62,49 @@ internal sealed unsafe class Pool2dStep : KernelStep
         fixed (float* px = x.Span, py = y.Span)
         {
             LoopJob job = context.Loop;
-            job.Body = &Plane;
             job.P0 = px;
             job.P1 = py;
             (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
             (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
-            job.Run(context.Pool, planes, parallel: (long)planes * oh * ow * p[0] * p[1] >= 1 << 15);
+            bool parallel = (long)planes * oh * ow * p[0] * p[1] >= 1 << 15;
+            if (UseNative)
+            {
+                // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor).
+                int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
+                job.F0 = planes;
+                job.F1 = chunks;
+                job.Body = &NativeChunk;
+                job.Run(context.Pool, chunks, parallel);
+            }
+            else
+            {
+                job.Body = &Plane;
+                job.Run(context.Pool, planes, parallel);
+            }
         }
         context.Slots[Outputs[0]] = y;
+    }
+
+    /// <summary>libkerno's pooling (true) or the managed loop (false; tests).</summary>
+    internal static bool UseNative { get; set; } = true;
+
+    private static void NativeChunk(LoopJob j, int chunk)
+    {
+        int planes = (int)j.F0, chunks = (int)j.F1;
+        int p0 = (int)((long)planes * chunk / chunks), p1 = (int)((long)planes * (chunk + 1) / chunks);
+        if (p1 <= p0)
+            return;
+        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
+        Span<int> inShape = [1, p1 - p0, h, w];
+        Span<int> outShape = [1, p1 - p0, oh, ow];
+        Span<int> kernel = [j.I0, j.I1];
+        Span<int> strides = [j.I2, j.I3];
+        Span<int> dilations = [j.I4, j.I5];
+        Span<int> pads = [j.I6, j.I7, j.I8, j.I9];
+        var x = new ReadOnlySpan<float>(j.P0 + (long)p0 * h * w, (p1 - p0) * h * w);
+        var y = new Span<float>(j.P1 + (long)p0 * oh * ow, (p1 - p0) * oh * ow);
+        Kernels.NnKernels.Pool2d(j.I15 != 0 ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, Kernels.TensorLayout.Nchw, x, y,
+            inShape, outShape, kernel, strides, pads, dilations, j.I10 != 0);
     }
 
     private static void Plane(LoopJob j, int plane)
@@ -452,4 +487,61 @@ internal sealed unsafe class DepthwiseConvStep : KernelStep
             }
         }
     }
+}
+
+/// <summary>Softmax / LogSoftmax on float tensors with libkerno's kernel (both axis conventions: opset &lt; 13 flattens at the axis).</summary>
+internal sealed unsafe class SoftmaxStep : KernelStep
+{
+    private readonly bool log;
+
+    public SoftmaxStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => log = node.OpType == "LogSoftmax";
+
+    public override string KernelName => log ? "logsoftmax" : "softmax";
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank == 0 || x.Length == 0)
+        {
+            RunReference(context);
+            return;
+        }
+        int rank = x.Rank;
+        long axisAttr = Node.GetInt("axis", Opset >= 13 ? -1 : 1);
+        int axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+        if (axis < 0 || axis >= rank)
+        {
+            RunReference(context);
+            return;
+        }
+        long outer = 1, length = 1, inner = 1;
+        for (int d = 0; d < rank; ++d)
+        {
+            if (d < axis)
+                outer *= x.Shape[d];
+            else if (d == axis || Opset < 13)
+                length *= x.Shape[d];
+            else
+                inner *= x.Shape[d];
+        }
+        Tensor<float> y = context.Output(Outputs[0], x.Shape);
+        if (y.Length != x.Length || outer * length * inner != x.Length)
+            throw Fail("size mismatch");
+        fixed (float* px = x.Span, py = y.Span)
+            Interop.Native.Check(Interop.NativeMethods.kerno_softmax(px, py, outer, length, inner, log ? 1 : 0), "kerno_softmax");
+        context.Slots[Outputs[0]] = y;
+    }
+}
+
+/// <summary>Dropout at inference (no mask wanted, training mode off): its output is its input, shared, no copy.</summary>
+internal sealed class PassThroughStep : KernelStep
+{
+    public PassThroughStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
+
+    public override string KernelName => "pass-through";
+
+    public override bool ArenaOutput(int output) => false;
+
+    public override int ViewOf(int output) => output == 0 ? 0 : -1;
+
+    public override void Execute(RunContext context) => context.Slots[Outputs[0]] = context.Slots[Inputs[0]];
 }
