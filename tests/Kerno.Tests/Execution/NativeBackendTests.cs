@@ -355,19 +355,51 @@ public class NativeBackendTests
     }
 
     [Test]
+    [NonParallelizable]
     public void IdleSessionUsesNoCpu()
     {
         using var s = new InferenceSession(SyntheticModelEquivalenceTests.ResidualCnn(1), new SessionOptions { Backend = ExecutionBackend.Native, IntraOpThreads = 2 });
-        s.Run(new Dictionary<string, Tensor> { ["x"] = Random(new Random(1), 1, 3, 7, 6) });
-        Thread.Sleep(100); // past the workers' spin
+        for (int i = 0; i < 20; ++i)
+            s.Run(new Dictionary<string, Tensor> { ["x"] = Random(new Random(1), 1, 3, 7, 6) });
+        Thread.Sleep(200); // past the workers' spin
         var process = Process.GetCurrentProcess();
         process.Refresh();
         TimeSpan before = process.TotalProcessorTime;
+        double workersBefore = WorkerCpuSeconds();
         Thread.Sleep(1000);
         process.Refresh();
         double used = (process.TotalProcessorTime - before).TotalSeconds;
-        // Other tests' threads may run meanwhile in this process; an idle pool spinning would take a whole core (1 s).
-        Assert.That(used, Is.LessThan(0.3), $"{used:0.000} s of CPU in an idle second");
+        double workers = WorkerCpuSeconds() - workersBefore;
+        TestContext.Out.WriteLine($"idle second: process {used:0.000} s CPU, kerno workers {workers:0.000} s");
+        // A spinning worker would take a whole core (1 s); the process total also counts the runtime's own threads
+        // (tiered JIT, GC), hence the looser bound.
+        Assert.That(used, Is.LessThan(0.6), $"{used:0.000} s of process CPU in an idle second");
+        if (OperatingSystem.IsLinux())
+            Assert.That(workers, Is.LessThan(0.02), $"{workers:0.000} s of worker CPU in an idle second");
+    }
+
+    /// <summary>CPU seconds of this process's threads named kerno-worker-* (Linux /proc; 0 elsewhere).</summary>
+    private static double WorkerCpuSeconds()
+    {
+        if (!OperatingSystem.IsLinux())
+            return 0;
+        double ticks = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith("kerno-worker", StringComparison.Ordinal))
+                    continue;
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(f[11]) + long.Parse(f[12]); // utime, stime (fields 14, 15)
+            }
+            catch (IOException)
+            {
+                // the thread ended meanwhile
+            }
+        }
+        return ticks / 100.0; // USER_HZ
     }
 
     [Test]
