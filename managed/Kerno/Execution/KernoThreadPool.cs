@@ -23,14 +23,17 @@ internal sealed class KernoThreadPool : IDisposable
     private readonly Thread[] workers;
     private readonly object gate = new();
     private int busy;          // 1 while a job owns the workers
-    private int generation;    // bumped once per job
+    private int generation;    // bumped once per job (under gate)
     private int sleepers;      // workers blocked in Monitor.Wait
     private bool disposed;
 
+    // The current job. Items are claimed with a CAS on `state` = (job generation << 32) | next item, so a worker that
+    // wakes late (descheduled on a loaded machine) finds the job's items taken and never touches a newer job's
+    // fields by mistake; the caller waits only for the items to be done, never for a sleeping worker.
     private IParallelWork? work;
     private int itemCount;
-    private int nextItem;
-    private int pending;       // workers that have not finished the current job
+    private long state;
+    private int done;
     private Exception? failure;
 
     public KernoThreadPool(int threads)
@@ -65,20 +68,21 @@ internal sealed class KernoThreadPool : IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(disposed, this);
-            work = job;
-            itemCount = count;
-            nextItem = 0;
-            failure = null;
-            Volatile.Write(ref pending, workers.Length);
+            int gen;
             lock (gate)
             {
-                ++generation;
+                gen = ++generation;
+                work = job;
+                itemCount = count;
+                done = 0;
+                failure = null;
+                Volatile.Write(ref state, (long)gen << 32);
                 if (sleepers > 0)
                     Monitor.PulseAll(gate);
             }
-            RunItems();
+            RunItems(gen);
             var spin = new SpinWait();
-            while (Volatile.Read(ref pending) > 0)
+            while (Volatile.Read(ref done) < count)
                 spin.SpinOnce(-1);
             work = null;
             if (failure is { } e)
@@ -90,20 +94,25 @@ internal sealed class KernoThreadPool : IDisposable
         }
     }
 
-    private void RunItems()
+    private void RunItems(int gen)
     {
-        IParallelWork job = work!;
-        int i;
-        while ((i = Interlocked.Increment(ref nextItem) - 1) < itemCount)
+        while (true)
         {
+            long s = Volatile.Read(ref state);
+            if ((int)(s >> 32) != gen || (int)s >= Volatile.Read(ref itemCount))
+                return;
+            if (Interlocked.CompareExchange(ref state, s + 1, s) != s)
+                continue;
+            // The item is ours and not done, so the job (and `work`) cannot change until we report it.
             try
             {
-                job.Execute(i);
+                work!.Execute((int)s);
             }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref failure, e, null);
             }
+            Interlocked.Increment(ref done);
         }
     }
 
@@ -128,8 +137,7 @@ internal sealed class KernoThreadPool : IDisposable
                     return;
                 seen = generation;
             }
-            RunItems();
-            Interlocked.Decrement(ref pending);
+            RunItems(seen);
         }
     }
 
