@@ -105,6 +105,8 @@ internal static class KernelSelector
                 && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Optimizer.GraphEdits.Constant(graph, node.Inputs[2]) is Tensor<bool> { Length: 1 } t && !t[0])
                 && (opset >= 7 || node.GetInt("is_test", 0) != 0):
                 return new PassThroughStep(node, opset, reference);
+            case "LRN":
+                return new LrnStep(node, opset, reference);
             case "Softmax" or "LogSoftmax":
                 return new SoftmaxStep(node, opset, reference);
             default:

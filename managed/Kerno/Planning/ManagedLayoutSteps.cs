@@ -545,3 +545,54 @@ internal sealed class PassThroughStep : KernelStep
 
     public override void Execute(RunContext context) => context.Slots[Outputs[0]] = context.Slots[Inputs[0]];
 }
+
+/// <summary>LRN across channels (NC... float tensors): per channel, the sum of squares over its channel window, then one pow per element.</summary>
+internal sealed unsafe class LrnStep : KernelStep
+{
+    public LrnStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
+
+    public override string KernelName => "lrn";
+
+    public override long WorkspaceBytes(Func<int, int[]?> shapeOf) =>
+        shapeOf(Inputs[0]) is { Length: >= 3 } x ? 4L * x.Skip(2).Aggregate(1L, (a, b) => a * b) : 0;
+
+    public override void Execute(RunContext context)
+    {
+        long size = Node.GetInt("size", 0);
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0 || size < 1)
+        {
+            RunReference(context);
+            return;
+        }
+        float alpha = Node.GetFloat("alpha", 1e-4f), beta = Node.GetFloat("beta", 0.75f), bias = Node.GetFloat("bias", 1f);
+        int n = x.Shape[0], c = x.Shape[1], spatial = x.Length / (n * c);
+        int lo = (int)((size - 1) / 2), hi = (int)(size - 1 - lo);
+        Tensor<float> y = context.Output(Outputs[0], x.Shape);
+        float* sum = context.Workspace(Index, 4L * spatial);
+        float scale = alpha / size;
+        fixed (float* px = x.Span, py = y.Span)
+        {
+            for (int b = 0; b < n; ++b)
+            {
+                float* xb = px + (long)b * c * spatial, yb = py + (long)b * c * spatial;
+                for (int ch = 0; ch < c; ++ch)
+                {
+                    // Sum of squares over the channel window, recomputed per channel (no running-sum cancellation).
+                    new Span<float>(sum, spatial).Clear();
+                    for (int k = Math.Max(0, ch - lo); k <= Math.Min(c - 1, ch + hi); ++k)
+                        AddSquares(sum, xb + (long)k * spatial, spatial, 1);
+                    float* xc = xb + (long)ch * spatial, yc = yb + (long)ch * spatial;
+                    for (int i = 0; i < spatial; ++i)
+                        yc[i] = xc[i] * MathF.Pow(bias + scale * sum[i], -beta);
+                }
+            }
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+
+    private static void AddSquares(float* sum, float* x, int count, float sign)
+    {
+        for (int i = 0; i < count; ++i)
+            sum[i] += sign * x[i] * x[i];
+    }
+}
