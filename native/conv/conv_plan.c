@@ -231,7 +231,7 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         p.packed_total = p.packed_bias_off + CB * b;
         if (layout == KERNO_LAYOUT_NCHW && p.kh <= 16) {
             p.wm = 1; /* marks the plane kernel: a zero row and kh row buffers (see dwconv.inc) */
-            p.ws_x = round_up((p.kh + 1) * (p.pl + p.W + (p.kw - 1) * p.dw + 2 * b * p.sw + b), 16);
+            p.ws_x = round_up((p.kh + 1) * (p.pl + p.W + (p.kw - 1) * p.dw + 8 * b * p.sw + b), 16);
         } else if (layout == KERNO_LAYOUT_NCHW) {
             p.ws_x = round_up(CB * p.H * p.W * b, 16);
             p.ws_y = round_up(CB * p.OH * p.OW * b, 16);
