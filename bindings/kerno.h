@@ -160,7 +160,8 @@ KERNO_API kerno_status kerno_sgemm_get_blocking(size_t* mr, size_t* nr, size_t* 
 KERNO_API kerno_status kerno_sgemm_set_blocking(size_t mc, size_t nc, size_t kc, int32_t variant);
 
 /* Benchmark helper: measures this core's FP32 FMA throughput with the given kernel set's widest vectors
- * for about `seconds`, in GFLOPS (2 flops per lane per FMA). */
+ * for about `seconds`, in GFLOPS (2 flops per lane per FMA), timed by the calling thread's CPU-time clock
+ * (time slices taken by other processes do not count). */
 KERNO_API kerno_status kerno_bench_fma_peak(int32_t isa, double seconds, double* gflops);
 /* ---- convolution and NN kernels (fp32) ------------------------------------------------------------
  * Layouts: KERNO_LAYOUT_NCHW is ONNX's; KERNO_LAYOUT_NCHWC is blocked [N][ceil(C/b)][H][W][b] with
