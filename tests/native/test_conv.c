@@ -336,7 +336,7 @@ static void reorder_round_trip(void)
         int b = kerno_nchwc_block();
         CHECK(b == (isas[ii] == KERNO_ISA_AVX512 ? 16 : isas[ii] == KERNO_ISA_AVX2 ? 8 : 4));
         for (int c = 1; c <= 35; c += 17) {
-            int64_t n = 2, h = 5, w = 7;
+            int64_t n = 2, h = 5, w = 37; /* w >= 2b: the register-transpose tiles and the scalar tail */
             size_t cb = (size_t)(c + b - 1) / (size_t)b;
             float* x = falloc((size_t)(n * c * h * w));
             float* xb = falloc(n * cb * b * h * w);
