@@ -211,7 +211,7 @@ static void check_case(const conv_case* t, const char* label, int print)
 /* ---- cases -------------------------------------------------------------------------------------- */
 static void randomized_geometries(void)
 {
-    int count = light ? 10 : emulated ? 30 : 60;
+    int count = light ? 10 : emulated ? 24 : 60;
     for (int i = 0; i < count; ++i) {
         conv_case t = { 0 };
         t.n = irand(1, 2);
@@ -283,7 +283,7 @@ static void layer_shapes(void)
         conv_case t = layers[i].t;
         /* Accuracy depends on the channel count, not on the map size: crop maps to keep the run short. */
         int64_t crop = light ? 16 : 28;
-        while (crop > 8 && t.k * (t.c / t.g) * t.kh * t.kw * crop * crop > (emulated ? 3000000 : 12000000)) --crop;
+        while (crop > 8 && t.k * (t.c / t.g) * t.kh * t.kw * crop * crop > (emulated ? 2000000 : 12000000)) --crop;
         if (t.h > crop) t.h = crop;
         if (t.w > crop) t.w = crop;
         if (light) {
