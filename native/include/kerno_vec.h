@@ -51,6 +51,9 @@ static inline kv kv_even(kv a, kv b)
     const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(a, idx, b);
 }
+/* lanes s .. s+15 of the concatenation [lo, hi] (s a compile-time constant in [0, 16)) */
+#  define KV_HAS_ALIGNR 1
+#  define kv_alignr(hi, lo, s) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), (s)))
 /* dst[j * ds + i] = src[i * ss + j] for a 16 x 16 tile: 32-bit and 64-bit unpacks within 128-bit lanes, then
  * two rounds of 128-bit lane shuffles. */
 static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
@@ -192,6 +195,8 @@ static inline void kv_store_partial(float* p, kv v, size_t n)
     for (size_t i = 0; i < n; ++i) p[i] = t[i];
 }
 static inline kv kv_even(kv a, kv b) { return vuzp1q_f32(a, b); }
+#  define KV_HAS_ALIGNR 1
+#  define kv_alignr(hi, lo, s) vextq_f32((lo), (hi), (s))
 /* dst[j * ds + i] = src[i * ss + j] for a 4 x 4 tile. */
 static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
 {

@@ -249,6 +249,10 @@ static void fixed_edge_cases(void)
         { 1, 32, 16, 16, 64, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2, KERNO_ACT_LEAKY_RELU, 0.2f, 0, 1, 1 },
         { 1, 9, 3, 4, 5, 3, 4, 5, 7, 0, 0, 0, 0, 1, 1, 1, KERNO_ACT_SIGMOID, 0, 0, 1, 0 },
         { 1, 8, 2, 2, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0, 0, 0, 0, 0 },
+        /* NCHW depthwise plane kernel: wide rows, 'same' 3x3 and 5x5, rows not a multiple of the block */
+        { 2, 5, 7, 131, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
+        { 1, 3, 6, 100, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 3, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
+        { 1, 2, 4, 96, 2, 3, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2, KERNO_ACT_NONE, 0, 0, 0, 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
         check_case(&cases[i], "edge", 0);
