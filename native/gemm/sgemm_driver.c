@@ -188,14 +188,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
             /* A read in place (no packing) where the kernel can and N is small: each A panel then serves at
              * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing (and no fewer than a B panel
-             * does: then B's fused packing, which A in place rules out, matters more). Not with an lda of a
-             * multiple of 4 KiB, whose 14 rows would share one L1 set. */
+             * does). Not with an lda of a multiple of 4 KiB, whose 14 rows would share one L1 set. */
             const size_t b_panels = (nc + NR - 1) / NR, a_panels = (min_sz(MC, i1 - i0) + MR - 1) / MR;
             const int a_direct = kd->a_direct && !cfg->force_packed && !P->ta && kc > 0 &&
                                  b_panels <= A_DIRECT_MAX_PANELS && b_panels <= a_panels &&
                                  (P->lda * sizeof(float)) % 4096 != 0;
             /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
-            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused && !a_direct;
+            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused;
             const int pack_b = !P->packed && kc > 0 && !fuse_b;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
@@ -247,7 +246,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                         }
                         const float* a = bufa + ir * kca;
                         if (direct_now) {
-                            ctx.flags = flags | SGEMM_F_A_DIRECT;
+                            ctx.flags |= SGEMM_F_A_DIRECT;
                             ctx.a_stride = P->lda * sizeof(float);
                             a = A_AT(P, ic + ir, pc);
                         }
