@@ -13,7 +13,7 @@ namespace Kerno.Bench;
 ///   peak [--isa ...] [--seconds S]
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
 /// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
-/// run on T threads in every round. --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
+/// run on T threads in every round (wall clock) or before and after the rounds (CPU time). --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
 /// which takes out time slices lost to other processes on a shared machine.
 /// </summary>
 internal static unsafe class Program
@@ -170,15 +170,25 @@ internal static unsafe class Program
             // Warm up (packing buffers, JIT, peers' thread pools), then rounds until the time is up.
             foreach (var r in runs)
                 for (int i = 0; i < 3; ++i) r.Run();
+            if (peakIsa is { } p0 && cpuClock)
+            {
+                peaks.Add(PeakOnThreads(p0, threads));
+                foreach (var r in runs)
+                    r.Run();
+            }
             var total = Stopwatch.StartNew();
             int rounds = 0;
             while (rounds < 9 || (total.Elapsed.TotalSeconds < seconds && rounds < 2001))
             {
-                // The FMA probe first, then one untimed run: after the probe's pause the operands may have left
-                // the shared caches, and whichever library ran first would pay for bringing them back.
-                if (peakIsa is { } pi)
+                // Wall clock: the FMA probe in every round (the load from other processes changes), then one
+                // untimed run: after the probe's pause the operands may have left the shared caches, and the
+                // first library would pay for bringing them back. CPU time: the probe before and after the rounds
+                // only, since right after a long probe the first GEMMs run measurably slower.
+                if (peakIsa is { } pi && !cpuClock)
+                {
                     peaks.Add(PeakOnThreads(pi, threads));
-                runs[0].Run();
+                    runs[0].Run();
+                }
                 foreach (var r in runs)
                 {
                     // Repeat tiny problems inside one timing so the clock's resolution does not matter.
@@ -191,6 +201,8 @@ internal static unsafe class Program
                 }
                 ++rounds;
             }
+            if (peakIsa is { } p1 && cpuClock)
+                peaks.Add(PeakOnThreads(p1, threads));
             double Median(List<double> t)
             {
                 t.Sort();
