@@ -14,8 +14,8 @@
  * the next B panel, so its packing finds it there). rbx, rbp, r12-r15 hold the streams and the loop entries.
  * A tile with mr <= 7 runs 7-row loops (half the FMAs), e.g. the last panel of M = 49.
  * With SGEMM_F_PACK_B the kernel packs the B panel as it goes: each depth step loads B's row from its source
- * (ctx->pf, stride ctx->pf_stride; masked to nr columns and zero-filled), stores it to b, and prefetches the
- * same row of the next panel (128 bytes on) into L2, so B's packing hides under the FMAs.
+ * (ctx->pf, stride ctx->pf_stride; masked to nr columns and zero-filled), stores it to b, and prefetches
+ * the row 24 steps ahead into L2 (r10), so B's packing hides under the FMAs.
  * With SGEMM_F_A_DIRECT (a full 14-row tile, ctx->a_stride = lda in bytes) A is read in place, unpacked:
  * for small N, where each A panel serves few tiles and packing it would cost more than it saves; it combines
  * with SGEMM_F_PACK_B (then B's source is walked with rbx / rbp).
@@ -45,8 +45,6 @@
     /* packing mode: B's row from its source (masked to nr columns, zero-filled), stored to the packed panel */
     vmovups      \src, %zmm28{%k1}{z}
     vmovups      64\src, %zmm29{%k2}{z}
-    prefetcht1   128\src
-    prefetcht1   192\src
     vmovups      %zmm28, \boff(%rdx)
     vmovups      %zmm29, \boff+64(%rdx)
     .endif
@@ -232,7 +230,9 @@ kerno_sgemm_14x32_avx512:
     shrl         $16, %eax
     kmovd        %eax, %k2
     movq         %r11, %rcx
-    leaq         .Lloop8_r14_pk(%rip), %r14
+    leaq         (%r13,%r13,2), %rbx      /* 3 * stride */
+    leaq         (%r12,%rbx,8), %r10      /* the rows 24 steps ahead, into L2 (not the next panel: with an ldb of */
+    leaq         .Lloop8_r14_pk(%rip), %r14  /* 4 KiB multiples a whole panel's rows overflow L2's sets) */
     leaq         .Lloop1_r14_pk(%rip), %r15
     cmpq         $7, (%r9)
     ja           .Lloops_chosen
@@ -315,15 +315,15 @@ kerno_sgemm_14x32_avx512:
 /* rax (> 0) iterations of 8 depth steps (one A block), advancing rsi / rdx: local subroutines, so each loop
  * body exists once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step,
  * rbx = 3 * r13), \pack the packing of B from r12. The next A block is prefetched line by line. */
-.macro LOOP8 rows, pf, pack=0, adirect=0
+.macro LOOP8 rows, pf, pack=0, adirect=0, pfreg=r12
     .p2align 5
 1:
     .if \adirect == 0
     prefetcht0   448(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12)
-    prefetcht1   64(%r12)
+    prefetcht1   (%\pfreg)
+    prefetcht1   64(%\pfreg)
     .endif
     .if \pack
     KSTEP        0, 0, \rows, "(%r12)"
@@ -334,8 +334,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   512(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13)
-    prefetcht1   64(%r12,%r13)
+    prefetcht1   (%\pfreg,%r13)
+    prefetcht1   64(%\pfreg,%r13)
     .endif
     .if \pack
     KSTEP        4, 128, \rows, "(%r12,%r13)"
@@ -346,8 +346,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   576(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13,2)
-    prefetcht1   64(%r12,%r13,2)
+    prefetcht1   (%\pfreg,%r13,2)
+    prefetcht1   64(%\pfreg,%r13,2)
     .endif
     .if \pack
     KSTEP        8, 256, \rows, "(%r12,%r13,2)"
@@ -358,23 +358,26 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   640(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%rbx)
-    prefetcht1   64(%r12,%rbx)
+    prefetcht1   (%\pfreg,%rbx)
+    prefetcht1   64(%\pfreg,%rbx)
     .endif
     .if \pack
     KSTEP        12, 384, \rows, "(%r12,%rbx)"
     .else
     KSTEP        12, 384, \rows, , \adirect
     .endif
-    .if \pf | \pack
+    .if \pack
     leaq         (%r12,%r13,4), %r12
+    .endif
+    .if \pf
+    leaq         (%\pfreg,%r13,4), %\pfreg
     .endif
     .if \adirect == 0
     prefetcht0   704(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12)
-    prefetcht1   64(%r12)
+    prefetcht1   (%\pfreg)
+    prefetcht1   64(%\pfreg)
     .endif
     .if \pack
     KSTEP        16, 512, \rows, "(%r12)"
@@ -385,8 +388,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   768(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13)
-    prefetcht1   64(%r12,%r13)
+    prefetcht1   (%\pfreg,%r13)
+    prefetcht1   64(%\pfreg,%r13)
     .endif
     .if \pack
     KSTEP        20, 640, \rows, "(%r12,%r13)"
@@ -397,8 +400,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   832(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13,2)
-    prefetcht1   64(%r12,%r13,2)
+    prefetcht1   (%\pfreg,%r13,2)
+    prefetcht1   64(%\pfreg,%r13,2)
     .endif
     .if \pack
     KSTEP        24, 768, \rows, "(%r12,%r13,2)"
@@ -406,16 +409,19 @@ kerno_sgemm_14x32_avx512:
     KSTEP        24, 768, \rows, , \adirect
     .endif
     .if \pf
-    prefetcht1   (%r12,%rbx)
-    prefetcht1   64(%r12,%rbx)
+    prefetcht1   (%\pfreg,%rbx)
+    prefetcht1   64(%\pfreg,%rbx)
     .endif
     .if \pack
     KSTEP        28, 896, \rows, "(%r12,%rbx)"
     .else
     KSTEP        28, 896, \rows, , \adirect
     .endif
-    .if \pf | \pack
+    .if \pack
     leaq         (%r12,%r13,4), %r12
+    .endif
+    .if \pf
+    leaq         (%\pfreg,%r13,4), %\pfreg
     .endif
     .if \adirect
     .irp r, rsi, r10, r11
@@ -444,6 +450,7 @@ kerno_sgemm_14x32_avx512:
     .if \pack
 1:  KSTEP        0, 0, \rows, (%r12)
     addq         %r13, %r12
+    addq         %r13, %r10
     .else
 1:  KSTEP        0, 0, \rows, , \adirect
     .endif
@@ -463,15 +470,29 @@ kerno_sgemm_14x32_avx512:
     .p2align 5
 1:  KSTEP        0, 0, 14, "(%rbx)", 1
     KSTEP        4, 128, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
     KSTEP        8, 256, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
     KSTEP        12, 384, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
     KSTEP        16, 512, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
     KSTEP        20, 640, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
     KSTEP        24, 768, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
     KSTEP        28, 896, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
     .irp r, rsi, r10, r11
     prefetcht0   256(%\r)
@@ -493,6 +514,8 @@ kerno_sgemm_14x32_avx512:
 .macro LOOP1_ADPK
     .p2align 4
 1:  KSTEP        0, 0, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
     addq         %rbp, %rbx
     addq         $4, %rsi
     addq         $4, %r10
@@ -509,8 +532,8 @@ kerno_sgemm_14x32_avx512:
 .Lloop8_r7_pf:  LOOP8 7, 1
 .Lloop1_r14:    LOOP1 14
 .Lloop1_r7:     LOOP1 7
-.Lloop8_r14_pk: LOOP8 14, 0, 1
-.Lloop8_r7_pk:  LOOP8 7, 0, 1
+.Lloop8_r14_pk: LOOP8 14, 1, 1, 0, r10
+.Lloop8_r7_pk:  LOOP8 7, 1, 1, 0, r10
 .Lloop1_r14_pk: LOOP1 14, 1
 .Lloop1_r7_pk:  LOOP1 7, 1
 .Lloop8_r14_ad: LOOP8 14, 0, 0, 1
