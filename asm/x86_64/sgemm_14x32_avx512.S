@@ -270,7 +270,7 @@ kerno_sgemm_14x32_avx512:
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
 
-    /* C tile (14 rows x 128 bytes): into L2 now, into L1 (for writing) two iterations before the end of the
+    /* C tile (14 rows x 128 bytes): into L2 now, into L1 (for writing) in the last iterations of the
      * depth loop. Fetched into L1 early, a power-of-two ldc puts its 28 lines into two 12-way L1 sets,
      * where they evict each other (and the B micro-panel) long before the store needs them. */
     movq         %rcx, %rdi
