@@ -254,7 +254,7 @@ public static class OcrCommand
         AnsiConsole.WriteLine();
 
         var lines = new Table().Border(TableBorder.Rounded).Title($"Text found by {Markup.Escape(main.Engine)}")
-            .AddColumn("#").AddColumn("text").AddColumn(new TableColumn("confidence").RightAligned())
+            .AddColumn("#").AddColumn(new TableColumn("text").NoWrap()).AddColumn(new TableColumn("confidence").RightAligned())
             .AddColumn(new TableColumn("det score").RightAligned()).AddColumn(new TableColumn("box: tl tr br bl").NoWrap());
         foreach (OcrLine l in main.Lines)
             lines.AddRow(l.Index.ToString(CultureInfo.InvariantCulture), $"[bold]{Markup.Escape(l.Text)}[/]" + (l.Rotated ? " [dim](turned)[/]" : ""),
