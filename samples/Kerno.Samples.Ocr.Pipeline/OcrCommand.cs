@@ -254,8 +254,8 @@ public static class OcrCommand
         AnsiConsole.WriteLine();
 
         var lines = new Table().Border(TableBorder.Rounded).Title($"Text found by {Markup.Escape(main.Engine)}")
-            .AddColumn("#").AddColumn(new TableColumn("text").NoWrap()).AddColumn(new TableColumn("confidence").RightAligned())
-            .AddColumn(new TableColumn("det score").RightAligned()).AddColumn(new TableColumn("box: tl tr br bl").NoWrap());
+            .AddColumn("#").AddColumn(new TableColumn("text").NoWrap()).AddColumn(new TableColumn("conf").RightAligned())
+            .AddColumn(new TableColumn("det").RightAligned()).AddColumn(new TableColumn("box (tl tr br bl)").NoWrap());
         foreach (OcrLine l in main.Lines)
             lines.AddRow(l.Index.ToString(CultureInfo.InvariantCulture), $"[bold]{Markup.Escape(l.Text)}[/]" + (l.Rotated ? " [dim](turned)[/]" : ""),
                 l.Confidence.ToString("0.000", CultureInfo.InvariantCulture), l.BoxScore.ToString("0.00", CultureInfo.InvariantCulture),
@@ -263,6 +263,7 @@ public static class OcrCommand
         if (main.Lines.Count == 0)
             lines.AddRow("", "[dim](no text found)[/]", "", "", "");
         AnsiConsole.Write(lines);
+        AnsiConsole.MarkupLine("[dim]conf: recognition confidence; det: detection score (mean text probability in the box)[/]");
 
         var times = new Table().Border(TableBorder.Rounded).Title("Time per stage").AddColumn("stage");
         foreach (OcrResult res in results)

@@ -13,6 +13,7 @@ public sealed class OcrTimings
     public TimeSpan DetectionInference { get; set; }
     public TimeSpan DetectionPostprocess { get; set; }
     public TimeSpan Classification { get; set; }
+    /// <summary>Cropping the lines upright, resizing and normalizing them.</summary>
     public TimeSpan RecognitionPreprocess { get; set; }
     public TimeSpan RecognitionInference { get; set; }
     public TimeSpan RecognitionDecode { get; set; }
@@ -29,7 +30,7 @@ public sealed class OcrTimings
         yield return ("detection: inference", DetectionInference);
         yield return ("detection: DB post-process", DetectionPostprocess);
         yield return ("direction classifier", Classification);
-        yield return ("recognition: crop + preprocess", RecognitionPreprocess);
+        yield return ("recognition: preprocess", RecognitionPreprocess);
         yield return ("recognition: inference", RecognitionInference);
         yield return ("recognition: CTC decode", RecognitionDecode);
         yield return ("total (without load)", Total);
