@@ -263,8 +263,8 @@ public static class OcrCommand
         AnsiConsole.WriteLine();
 
         var lines = new Table().Border(TableBorder.Rounded).Title($"Text found by {Markup.Escape(main.Engine)}")
-            .AddColumn("#").AddColumn(new TableColumn("text").NoWrap()).AddColumn(new TableColumn("conf").RightAligned())
-            .AddColumn(new TableColumn("det").RightAligned()).AddColumn(new TableColumn("box (tl tr br bl)").NoWrap());
+            .AddColumn("#").AddColumn(new TableColumn("text").NoWrap()).AddColumn(new TableColumn("conf").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("det").RightAligned().NoWrap()).AddColumn(new TableColumn("box (tl tr br bl)"));
         foreach (OcrLine l in main.Lines)
             lines.AddRow(l.Index.ToString(CultureInfo.InvariantCulture), $"[bold]{Markup.Escape(l.Text)}[/]" + (l.Rotated ? " [dim](turned)[/]" : ""),
                 l.Confidence.ToString("0.000", CultureInfo.InvariantCulture), l.BoxScore.ToString("0.00", CultureInfo.InvariantCulture),

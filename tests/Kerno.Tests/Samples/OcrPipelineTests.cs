@@ -104,7 +104,7 @@ public class OcrPipelineTests
         for (int y = 20; y < 26; ++y)
             for (int x = 10; x < 30; ++x)
                 map[y * w + x] = 0.8f;
-        List<TextBox> boxes = TextDetector.Postprocess(new FloatTensor(map, [1, 1, h, w]), 128, 64, new DetectorOptions());
+        List<TextBox> boxes = TextDetector.Postprocess(new FloatTensor(map, [1, 1, h, w]), 128, 64, new DetectorOptions { UnclipRatio = 1.5f });
         Assert.That(boxes, Has.Count.EqualTo(2));
         Assert.Multiple(() =>
         {
