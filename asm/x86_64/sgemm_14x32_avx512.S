@@ -11,13 +11,14 @@
  * the 32 floats of B at depth p; zmm30/31 alternate as the broadcast of A[i][p]. Per depth step: 2 B loads,
  * 14 broadcasts, 28 FMAs, so the two FMA pipes, not the load ports, bound the loop. With ctx->pf set, every
  * depth step also prefetches two lines at pf + p * pf_stride into L2 (the driver points it at the source of
- * the next B panel, so its packing finds it there). rbx, r12-r15 hold the stream and the loop entries.
+ * the next B panel, so its packing finds it there). rbx, rbp, r12-r15 hold the streams and the loop entries.
  * A tile with mr <= 7 runs 7-row loops (half the FMAs), e.g. the last panel of M = 49.
  * With SGEMM_F_PACK_B the kernel packs the B panel as it goes: each depth step loads B's row from its source
- * (ctx->pf, stride ctx->pf_stride; masked to nr columns and zero-filled), stores it to b, and prefetches the
- * same row of the next panel (128 bytes on) into L2, so B's packing hides under the FMAs.
+ * (ctx->pf, stride ctx->pf_stride; masked to nr columns and zero-filled), stores it to b, and prefetches
+ * the row 24 steps ahead into L2 (r10), so B's packing hides under the FMAs.
  * With SGEMM_F_A_DIRECT (a full 14-row tile, ctx->a_stride = lda in bytes) A is read in place, unpacked:
- * for small N, where each A panel serves few tiles and packing it would cost more than it saves.
+ * for small N, where each A panel serves few tiles and packing it would cost more than it saves; it combines
+ * with SGEMM_F_PACK_B (then B's source is walked with rbx / rbp).
  *
  * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
@@ -44,8 +45,6 @@
     /* packing mode: B's row from its source (masked to nr columns, zero-filled), stored to the packed panel */
     vmovups      \src, %zmm28{%k1}{z}
     vmovups      64\src, %zmm29{%k2}{z}
-    prefetcht1   128\src
-    prefetcht1   192\src
     vmovups      %zmm28, \boff(%rdx)
     vmovups      %zmm29, \boff+64(%rdx)
     .endif
@@ -196,6 +195,7 @@ kerno_sgemm_14x32_avx512:
     pushq        %r13
     pushq        %r14
     pushq        %r15
+    pushq        %rbp
     pushq        %rdi                     /* kc: (%rsp) */
     /* prefetch stream (ctx->pf, ctx->pf_stride): two lines per depth step, e.g. the next B panel's source */
     movq         48(%r9), %r12
@@ -230,7 +230,9 @@ kerno_sgemm_14x32_avx512:
     shrl         $16, %eax
     kmovd        %eax, %k2
     movq         %r11, %rcx
-    leaq         .Lloop8_r14_pk(%rip), %r14
+    leaq         (%r13,%r13,2), %rbx      /* 3 * stride */
+    leaq         (%r12,%rbx,8), %r10      /* the rows 24 steps ahead, into L2 (not the next panel: with an ldb of */
+    leaq         .Lloop8_r14_pk(%rip), %r14  /* 4 KiB multiples a whole panel's rows overflow L2's sets) */
     leaq         .Lloop1_r14_pk(%rip), %r15
     cmpq         $7, (%r9)
     ja           .Lloops_chosen
@@ -247,12 +249,28 @@ kerno_sgemm_14x32_avx512:
     addq         %r12, %r11
     leaq         .Lloop8_r14_ad(%rip), %r14
     leaq         .Lloop1_r14_ad(%rip), %r15
+    testb        $F_PACK_B, 24(%r9)
+    jz           .Lloops_chosen
+    /* and B packed on the way: rbx = its source row, rbp = stride; k1 / k2 = the nr-column masks */
+    movq         48(%r9), %rbx
+    movq         56(%r9), %rbp
+    movq         %rcx, %rax
+    movq         8(%r9), %rcx
+    movl         $1, %r14d
+    shlq         %cl, %r14
+    decq         %r14
+    kmovd        %r14d, %k1
+    shrl         $16, %r14d
+    kmovd        %r14d, %k2
+    movq         %rax, %rcx
+    leaq         .Lloop8_adpk(%rip), %r14
+    leaq         .Lloop1_adpk(%rip), %r15
 .Lloops_chosen:
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
 
-    /* C tile (14 rows x 128 bytes): into L2 now, into L1 (for writing) two iterations before the end of the
+    /* C tile (14 rows x 128 bytes): into L2 now, into L1 (for writing) in the last iterations of the
      * depth loop. Fetched into L1 early, a power-of-two ldc puts its 28 lines into two 12-way L1 sets,
      * where they evict each other (and the B micro-panel) long before the store needs them. */
     movq         %rcx, %rdi
@@ -297,15 +315,15 @@ kerno_sgemm_14x32_avx512:
 /* rax (> 0) iterations of 8 depth steps (one A block), advancing rsi / rdx: local subroutines, so each loop
  * body exists once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step,
  * rbx = 3 * r13), \pack the packing of B from r12. The next A block is prefetched line by line. */
-.macro LOOP8 rows, pf, pack=0, adirect=0
+.macro LOOP8 rows, pf, pack=0, adirect=0, pfreg=r12
     .p2align 5
 1:
     .if \adirect == 0
     prefetcht0   448(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12)
-    prefetcht1   64(%r12)
+    prefetcht1   (%\pfreg)
+    prefetcht1   64(%\pfreg)
     .endif
     .if \pack
     KSTEP        0, 0, \rows, "(%r12)"
@@ -316,8 +334,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   512(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13)
-    prefetcht1   64(%r12,%r13)
+    prefetcht1   (%\pfreg,%r13)
+    prefetcht1   64(%\pfreg,%r13)
     .endif
     .if \pack
     KSTEP        4, 128, \rows, "(%r12,%r13)"
@@ -328,8 +346,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   576(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13,2)
-    prefetcht1   64(%r12,%r13,2)
+    prefetcht1   (%\pfreg,%r13,2)
+    prefetcht1   64(%\pfreg,%r13,2)
     .endif
     .if \pack
     KSTEP        8, 256, \rows, "(%r12,%r13,2)"
@@ -340,23 +358,26 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   640(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%rbx)
-    prefetcht1   64(%r12,%rbx)
+    prefetcht1   (%\pfreg,%rbx)
+    prefetcht1   64(%\pfreg,%rbx)
     .endif
     .if \pack
     KSTEP        12, 384, \rows, "(%r12,%rbx)"
     .else
     KSTEP        12, 384, \rows, , \adirect
     .endif
-    .if \pf | \pack
+    .if \pack
     leaq         (%r12,%r13,4), %r12
+    .endif
+    .if \pf
+    leaq         (%\pfreg,%r13,4), %\pfreg
     .endif
     .if \adirect == 0
     prefetcht0   704(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12)
-    prefetcht1   64(%r12)
+    prefetcht1   (%\pfreg)
+    prefetcht1   64(%\pfreg)
     .endif
     .if \pack
     KSTEP        16, 512, \rows, "(%r12)"
@@ -367,8 +388,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   768(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13)
-    prefetcht1   64(%r12,%r13)
+    prefetcht1   (%\pfreg,%r13)
+    prefetcht1   64(%\pfreg,%r13)
     .endif
     .if \pack
     KSTEP        20, 640, \rows, "(%r12,%r13)"
@@ -379,8 +400,8 @@ kerno_sgemm_14x32_avx512:
     prefetcht0   832(%rsi)
     .endif
     .if \pf
-    prefetcht1   (%r12,%r13,2)
-    prefetcht1   64(%r12,%r13,2)
+    prefetcht1   (%\pfreg,%r13,2)
+    prefetcht1   64(%\pfreg,%r13,2)
     .endif
     .if \pack
     KSTEP        24, 768, \rows, "(%r12,%r13,2)"
@@ -388,16 +409,19 @@ kerno_sgemm_14x32_avx512:
     KSTEP        24, 768, \rows, , \adirect
     .endif
     .if \pf
-    prefetcht1   (%r12,%rbx)
-    prefetcht1   64(%r12,%rbx)
+    prefetcht1   (%\pfreg,%rbx)
+    prefetcht1   64(%\pfreg,%rbx)
     .endif
     .if \pack
     KSTEP        28, 896, \rows, "(%r12,%rbx)"
     .else
     KSTEP        28, 896, \rows, , \adirect
     .endif
-    .if \pf | \pack
+    .if \pack
     leaq         (%r12,%r13,4), %r12
+    .endif
+    .if \pf
+    leaq         (%\pfreg,%r13,4), %\pfreg
     .endif
     .if \adirect
     .irp r, rsi, r10, r11
@@ -426,6 +450,7 @@ kerno_sgemm_14x32_avx512:
     .if \pack
 1:  KSTEP        0, 0, \rows, (%r12)
     addq         %r13, %r12
+    addq         %r13, %r10
     .else
 1:  KSTEP        0, 0, \rows, , \adirect
     .endif
@@ -440,18 +465,81 @@ kerno_sgemm_14x32_avx512:
     ret
 .endm
 
+/* A in place and B packing together: B's source rows at rbx, stride rbp (r12 / r13 hold lda / 3 lda). */
+.macro LOOP8_ADPK
+    .p2align 5
+1:  KSTEP        0, 0, 14, "(%rbx)", 1
+    KSTEP        4, 128, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
+    leaq         (%rbx,%rbp,2), %rbx
+    KSTEP        8, 256, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
+    KSTEP        12, 384, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
+    leaq         (%rbx,%rbp,2), %rbx
+    KSTEP        16, 512, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
+    KSTEP        20, 640, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
+    leaq         (%rbx,%rbp,2), %rbx
+    KSTEP        24, 768, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
+    KSTEP        28, 896, 14, "(%rbx,%rbp)", 1
+    prefetcht1   128(%rbx,%rbp)
+    prefetcht1   192(%rbx,%rbp)
+    leaq         (%rbx,%rbp,2), %rbx
+    .irp r, rsi, r10, r11
+    prefetcht0   256(%\r)
+    prefetcht0   256(%\r,%r12)
+    prefetcht0   256(%\r,%r12,2)
+    prefetcht0   256(%\r,%r13)
+    .endr
+    prefetcht0   256(%rsi,%r12,4)
+    prefetcht0   256(%r10,%r12,4)
+    addq         $32, %rsi
+    addq         $32, %r10
+    addq         $32, %r11
+    addq         $1024, %rdx
+    decq         %rax
+    jnz          1b
+    ret
+.endm
+
+.macro LOOP1_ADPK
+    .p2align 4
+1:  KSTEP        0, 0, 14, "(%rbx)", 1
+    prefetcht1   128(%rbx)
+    prefetcht1   192(%rbx)
+    addq         %rbp, %rbx
+    addq         $4, %rsi
+    addq         $4, %r10
+    addq         $4, %r11
+    addq         $128, %rdx
+    decq         %rax
+    jnz          1b
+    ret
+.endm
+
 .Lloop8_r14:    LOOP8 14, 0
 .Lloop8_r14_pf: LOOP8 14, 1
 .Lloop8_r7:     LOOP8 7, 0
 .Lloop8_r7_pf:  LOOP8 7, 1
 .Lloop1_r14:    LOOP1 14
 .Lloop1_r7:     LOOP1 7
-.Lloop8_r14_pk: LOOP8 14, 0, 1
-.Lloop8_r7_pk:  LOOP8 7, 0, 1
+.Lloop8_r14_pk: LOOP8 14, 1, 1, 0, r10
+.Lloop8_r7_pk:  LOOP8 7, 1, 1, 0, r10
 .Lloop1_r14_pk: LOOP1 14, 1
 .Lloop1_r7_pk:  LOOP1 7, 1
 .Lloop8_r14_ad: LOOP8 14, 0, 0, 1
 .Lloop1_r14_ad: LOOP1 14, 0, 1
+.Lloop8_adpk:   LOOP8_ADPK
+.Lloop1_adpk:   LOOP1_ADPK
 
 .Ltail:
     movq         (%rsp), %rax
@@ -493,6 +581,7 @@ kerno_sgemm_14x32_avx512:
 .Ldone:
     vzeroupper
     addq         $8, %rsp
+    popq         %rbp
     popq         %r15
     popq         %r14
     popq         %r13

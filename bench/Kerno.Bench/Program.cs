@@ -12,9 +12,10 @@ namespace Kerno.Bench;
 ///        [--compare openblas,onednn] [--suite] [--seconds S] [--clock wall|cpu] [--json FILE]
 ///   peak [--isa ...] [--seconds S]
 ///   conv --shape N,C,H,W --kernel K,C/g,kh,kw ... [--compare onnxruntime] | conv --suite resnet50|vgg19|ultraface|mobilenet (see ConvBench)
+///   scaling --m M --n N --k K [--threads T] [--isa ...] [--reps R]
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
 /// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
-/// run on T threads in every round. --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
+/// run on T threads in every round (wall clock) or before and after the rounds (CPU time). --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
 /// which takes out time slices lost to other processes on a shared machine.
 /// </summary>
 internal static unsafe class Program
@@ -38,6 +39,7 @@ internal static unsafe class Program
             {
                 "gemm" => Gemm(opts),
                 "peak" => Peak(opts),
+                "scaling" => Scaling(opts),
                 _ => Usage(),
             };
         }
@@ -53,6 +55,7 @@ internal static unsafe class Program
         Console.Error.WriteLine("usage: Kerno.Bench gemm --m M --n N --k K [--threads T] [--isa ISA] [--variant asm|twin] [--compare openblas,onednn] [--suite] [--seconds S] [--json FILE]");
         Console.Error.WriteLine("       Kerno.Bench peak [--isa ISA] [--seconds S]");
         Console.Error.WriteLine(ConvBench.UsageText);
+        Console.Error.WriteLine("       Kerno.Bench scaling --m M --n N --k K [--threads T] [--isa ISA] [--reps R]");
         return 2;
     }
 
@@ -81,6 +84,74 @@ internal static unsafe class Program
             {
             }
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// 1 thread vs T threads on the partition's tiles (Sgemm.Partition + MultiplyRange on T dedicated threads):
+    /// the wall-clock speedup, and the speedup by CPU time (single-thread CPU time over the slowest worker's),
+    /// which shows the algorithm's scaling (redundant packing, shared L3) even when other processes hold the
+    /// cores; on a quiet machine the two agree.
+    /// </summary>
+    private static int Scaling(Options o)
+    {
+        ApplyIsa(o);
+        int m = o.Int("m", 1024), n = o.Int("n", m), k = o.Int("k", m), threads = o.Int("threads", 2), reps = o.Int("reps", 21);
+        var rnd = new Random(7);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        float[] c = new float[m * n];
+        SgemmPartition p = Sgemm.Partition(m, n, k, threads);
+        Console.WriteLine($"{m}x{n}x{k} isa={KernoRuntimeInfo.ActiveIsa} threads={threads}: {p.TileCount} tiles of {p.TileM} x {p.TileN}");
+        var cpu1 = new List<double>();
+        var wall1 = new List<double>();
+        var cpuT = new List<double>();
+        var wallT = new List<double>();
+        var tileCpu = new double[p.TileCount];
+        using var start = new Barrier(p.TileCount + 1);
+        using var done = new Barrier(p.TileCount + 1);
+        bool stop = false;
+        var workers = Enumerable.Range(0, p.TileCount).Select(t => new Thread(() =>
+        {
+            while (true)
+            {
+                start.SignalAndWait();
+                if (Volatile.Read(ref stop))
+                    return;
+                double t0 = ThreadCpuSeconds();
+                Sgemm.MultiplyRange(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, p, t, t + 1);
+                tileCpu[t] = ThreadCpuSeconds() - t0;
+                done.SignalAndWait();
+            }
+        }) { IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        for (int r = 0; r < reps + 2; ++r)
+        {
+            double c0 = ThreadCpuSeconds();
+            long w0 = Stopwatch.GetTimestamp();
+            Sgemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            double w1 = Stopwatch.GetElapsedTime(w0).TotalSeconds, c1 = ThreadCpuSeconds() - c0;
+            w0 = Stopwatch.GetTimestamp();
+            start.SignalAndWait();
+            done.SignalAndWait();
+            double wT = Stopwatch.GetElapsedTime(w0).TotalSeconds;
+            if (r < 2)
+                continue; // warm-up
+            cpu1.Add(c1);
+            wall1.Add(w1);
+            wallT.Add(wT);
+            cpuT.Add(tileCpu.Max());
+        }
+        Volatile.Write(ref stop, true);
+        start.SignalAndWait();
+        double Median(List<double> t)
+        {
+            t.Sort();
+            return t[t.Count / 2];
+        }
+        double flops = 2.0 * m * n * k;
+        Console.WriteLine($"wall clock: 1 thread {flops / Median(wall1) * 1e-9:F1} GFLOPS, {threads} threads {flops / Median(wallT) * 1e-9:F1} GFLOPS: {Median(wall1) / Median(wallT):F2}x");
+        Console.WriteLine($"CPU time:   1 thread {flops / Median(cpu1) * 1e-9:F1} GFLOPS, slowest of {p.TileCount} workers {flops / Median(cpuT) * 1e-9:F1} GFLOPS-equivalent: {Median(cpu1) / Median(cpuT):F2}x");
         return 0;
     }
 
@@ -174,15 +245,25 @@ internal static unsafe class Program
             // Warm up (packing buffers, JIT, peers' thread pools), then rounds until the time is up.
             foreach (var r in runs)
                 for (int i = 0; i < 3; ++i) r.Run();
+            if (peakIsa is { } p0 && cpuClock)
+            {
+                peaks.Add(PeakOnThreads(p0, threads));
+                foreach (var r in runs)
+                    r.Run();
+            }
             var total = Stopwatch.StartNew();
             int rounds = 0;
             while (rounds < 9 || (total.Elapsed.TotalSeconds < seconds && rounds < 2001))
             {
-                // The FMA probe first, then one untimed run: after the probe's pause the operands may have left
-                // the shared caches, and whichever library ran first would pay for bringing them back.
-                if (peakIsa is { } pi)
+                // Wall clock: the FMA probe in every round (the load from other processes changes), then one
+                // untimed run: after the probe's pause the operands may have left the shared caches, and the
+                // first library would pay for bringing them back. CPU time: the probe before and after the rounds
+                // only, since right after a long probe the first GEMMs run measurably slower.
+                if (peakIsa is { } pi && !cpuClock)
+                {
                     peaks.Add(PeakOnThreads(pi, threads));
-                runs[0].Run();
+                    runs[0].Run();
+                }
                 foreach (var r in runs)
                 {
                     // Repeat tiny problems inside one timing so the clock's resolution does not matter.
@@ -195,6 +276,8 @@ internal static unsafe class Program
                 }
                 ++rounds;
             }
+            if (peakIsa is { } p1 && cpuClock)
+                peaks.Add(PeakOnThreads(p1, threads));
             double Median(List<double> t)
             {
                 t.Sort();

@@ -5,7 +5,7 @@ namespace Kerno.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    internal static int Main(string[] args)
     {
         var root = new RootCommand("kerno: an ONNX inference engine for .NET with hand-written native kernels.")
         {
@@ -15,7 +15,8 @@ internal static class Program
             ProfileCommand.Create(),
             RunCommand.Create(),
             InspectCommand.Create(),
+            DemoCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        return Cli.Invoke(root, args);
     }
 }

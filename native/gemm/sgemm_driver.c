@@ -134,9 +134,9 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         return KERNO_OK;
     const sgemm_kernel_desc* kd = cfg->kd;
     const size_t MR = cfg->mr, NR = cfg->nr, K = P->k;
-    /* Even blocks: K = 1024 with KC = 192 runs 6 blocks of 176/144 rather than 5 x 192 + 64 (a short last block
-     * pays the C tile's load and store for a third of the work); same for MC over the rows. A pre-packed B
-     * fixes KC. */
+    /* Even blocks: K = 1000 with KC = 384 runs blocks of 336/336/328 rather than 384/384/232 (a short last
+     * block pays the C tile's load and store for less work); same for MC over the rows. A pre-packed B fixes
+     * KC. */
     const size_t KC = P->packed ? P->packed_kc : balance(K, cfg->kc, 8);
     const size_t MC = balance(i1 - i0, cfg->mc, MR), NC = cfg->nc;
 
@@ -182,20 +182,19 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
             const size_t kc = min_sz(KC, K - pc);
             const size_t kca = round_up(kc, kd->a_kblock); /* A panel stride / MR */
             const int first = pc == 0, last = pc + kc >= K;
-            /* B's panels are packed lazily, each right before its first use (in the first MC block), and A's
-             * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
-             * panel's source is prefetched into L2 while the current one is computed. */
+            /* Panels are packed lazily: B's right before their first use (in the first MC block; by the kernel
+             * itself where it can, see fuse_b), A's in the first pass over the B panels, with the next panel's
+             * source prefetched into L2 while the current one is computed. */
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
             /* A read in place (no packing) where the kernel can and N is small: each A panel then serves at
              * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing (and no fewer than a B panel
-             * does: then B's fused packing, which A in place rules out, matters more). Not with an lda of a
-             * multiple of 4 KiB, whose 14 rows would share one L1 set. */
+             * does). Not with an lda of a multiple of 4 KiB, whose 14 rows would share one L1 set. */
             const size_t b_panels = (nc + NR - 1) / NR, a_panels = (min_sz(MC, i1 - i0) + MR - 1) / MR;
             const int a_direct = kd->a_direct && !cfg->force_packed && !P->ta && kc > 0 &&
                                  b_panels <= A_DIRECT_MAX_PANELS && b_panels <= a_panels &&
                                  (P->lda * sizeof(float)) % 4096 != 0;
             /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
-            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused && !a_direct;
+            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused;
             const int pack_b = !P->packed && kc > 0 && !fuse_b;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
@@ -247,7 +246,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                         }
                         const float* a = bufa + ir * kca;
                         if (direct_now) {
-                            ctx.flags = flags | SGEMM_F_A_DIRECT;
+                            ctx.flags |= SGEMM_F_A_DIRECT;
                             ctx.a_stride = P->lda * sizeof(float);
                             a = A_AT(P, ic + ir, pc);
                         }

@@ -51,6 +51,35 @@ static inline kv kv_even(kv a, kv b)
     const __m512i idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(a, idx, b);
 }
+/* lanes s .. s+15 of the concatenation [lo, hi] (s a compile-time constant in [0, 16)) */
+#  define KV_HAS_ALIGNR 1
+#  define kv_alignr(hi, lo, s) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), (s)))
+/* dst[j * ds + i] = src[i * ss + j] for a 16 x 16 tile: 32-bit and 64-bit unpacks within 128-bit lanes, then
+ * two rounds of 128-bit lane shuffles. */
+static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
+{
+    __m512 r[16], a[16], b[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + (size_t)i * ss);
+    for (int i = 0; i < 16; i += 2) {
+        a[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        a[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        b[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[i]), _mm512_castps_pd(a[i + 2])));
+        b[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[i]), _mm512_castps_pd(a[i + 2])));
+        b[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a[i + 1]), _mm512_castps_pd(a[i + 3])));
+        b[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a[i + 1]), _mm512_castps_pd(a[i + 3])));
+    }
+    /* b[4g + e], 128-bit lane L: element 4L + e of rows 4g .. 4g+3 */
+    for (int e = 0; e < 4; ++e) {
+        __m512 c0 = _mm512_shuffle_f32x4(b[e], b[4 + e], 0x88), d0 = _mm512_shuffle_f32x4(b[8 + e], b[12 + e], 0x88);
+        __m512 c1 = _mm512_shuffle_f32x4(b[e], b[4 + e], 0xDD), d1 = _mm512_shuffle_f32x4(b[8 + e], b[12 + e], 0xDD);
+        _mm512_storeu_ps(dst + (size_t)e * ds, _mm512_shuffle_f32x4(c0, d0, 0x88));
+        _mm512_storeu_ps(dst + (size_t)(8 + e) * ds, _mm512_shuffle_f32x4(c0, d0, 0xDD));
+        _mm512_storeu_ps(dst + (size_t)(4 + e) * ds, _mm512_shuffle_f32x4(c1, d1, 0x88));
+        _mm512_storeu_ps(dst + (size_t)(12 + e) * ds, _mm512_shuffle_f32x4(c1, d1, 0xDD));
+    }
+}
 static inline void kv_store_partial(float* p, kv v, size_t n)
 {
     _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1u), v);
@@ -104,6 +133,27 @@ static inline kv kv_even(kv a, kv b)
     __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); /* a0 a2 b0 b2 | a4 a6 b4 b6 */
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* dst[j * ds + i] = src[i * ss + j] for an 8 x 8 tile. */
+static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
+{
+    __m256 r[8], a[8], b[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + (size_t)i * ss);
+    for (int i = 0; i < 8; i += 2) {
+        a[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        a[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        b[i] = _mm256_shuffle_ps(a[i], a[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        b[i + 1] = _mm256_shuffle_ps(a[i], a[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        b[i + 2] = _mm256_shuffle_ps(a[i + 1], a[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        b[i + 3] = _mm256_shuffle_ps(a[i + 1], a[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    /* b[4g + e], 128-bit half H: element 4H + e of rows 4g .. 4g+3 */
+    for (int e = 0; e < 4; ++e) {
+        _mm256_storeu_ps(dst + (size_t)e * ds, _mm256_permute2f128_ps(b[e], b[4 + e], 0x20));
+        _mm256_storeu_ps(dst + (size_t)(4 + e) * ds, _mm256_permute2f128_ps(b[e], b[4 + e], 0x31));
+    }
+}
 static inline void kv_store_partial(float* p, kv v, size_t n) { _mm256_maskstore_ps(p, kv__mask(n), v); }
 
 #elif defined(KV_ISA_NEON)
@@ -145,6 +195,18 @@ static inline void kv_store_partial(float* p, kv v, size_t n)
     for (size_t i = 0; i < n; ++i) p[i] = t[i];
 }
 static inline kv kv_even(kv a, kv b) { return vuzp1q_f32(a, b); }
+#  define KV_HAS_ALIGNR 1
+#  define kv_alignr(hi, lo, s) vextq_f32((lo), (hi), (s))
+/* dst[j * ds + i] = src[i * ss + j] for a 4 x 4 tile. */
+static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
+{
+    float32x4_t r0 = vld1q_f32(src), r1 = vld1q_f32(src + ss), r2 = vld1q_f32(src + 2 * ss), r3 = vld1q_f32(src + 3 * ss);
+    float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3), t3 = vtrn2q_f32(r2, r3);
+    vst1q_f32(dst, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+    vst1q_f32(dst + ds, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+    vst1q_f32(dst + 2 * ds, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+    vst1q_f32(dst + 3 * ds, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+}
 
 #elif defined(KV_ISA_GENERIC)
 /* Portable C: GCC/Clang vector extensions, 4 lanes (SSE2 on x86-64, ASIMD on AArch64). */
@@ -176,6 +238,11 @@ static inline kv kv_load_partial(const float* p, size_t n)
 }
 static inline void kv_store_partial(float* p, kv v, size_t n) { for (size_t i = 0; i < n; ++i) p[i] = v[i]; }
 static inline kv kv_even(kv a, kv b) { kv r = { a[0], a[2], b[0], b[2] }; return r; }
+static inline void kv_transpose_tile(const float* src, size_t ss, float* dst, size_t ds)
+{
+    for (size_t i = 0; i < 4; ++i)
+        for (size_t j = 0; j < 4; ++j) dst[j * ds + i] = src[i * ss + j];
+}
 #else
 #  error "define one of KV_ISA_AVX512, KV_ISA_AVX2, KV_ISA_NEON, KV_ISA_GENERIC before including kerno_vec.h"
 #endif

@@ -61,10 +61,13 @@ public class ConvKernelTests
         (new Conv2dShape(2, 20, 9, 9, 20, 3, 3, 2, 2, 1, 1, 1, 1, Group: 20), ConvAlgorithm.Depthwise),
         (new Conv2dShape(1, 24, 11, 11, 24, 5, 5, 1, 1, 2, 2, 2, 2, Group: 24), ConvAlgorithm.Depthwise),
         (new Conv2dShape(1, 32, 7, 7, 40, 1, 1), ConvAlgorithm.Auto),
+        (new Conv2dShape(2, 6, 11, 10, 9, 3, 3, 2, 1, 1, 1, 1, 1, 2, 1, Group: 3), ConvAlgorithm.Im2Col),
+        (new Conv2dShape(1, 24, 16, 15, 20, 1, 1), ConvAlgorithm.Gemm1x1),
+        (new Conv2dShape(1, 24, 16, 15, 20, 1, 1, 2, 2, 1, 0, 0, 1), ConvAlgorithm.Gemm1x1),
     ];
 
     [Test]
-    public void MatchesTheLoopInBothLayouts([Range(0, 7)] int index)
+    public void MatchesTheLoopInBothLayouts([Range(0, 10)] int index)
     {
         var (s, algorithm) = Cases[index];
         float[] x = Random(s.N * s.C * s.H * s.W, 1);
@@ -79,6 +82,12 @@ public class ConvKernelTests
             var y = new float[expected.Length];
             conv.Run(x, res, y);
             AssertClose(y, expected, $"{algorithm} NCHW");
+        }
+        if (algorithm is ConvAlgorithm.Im2Col or ConvAlgorithm.Gemm1x1)
+        {
+            // GEMM-based algorithms read and write NCHW; the blocked layout has the direct kernel.
+            Assert.Throws<NotSupportedException>(() => new Conv2d(s, w, b, TensorLayout.Nchwc, algorithm));
+            return;
         }
         int block = NnKernels.NchwcBlock;
         bool depthwise = s.Group == s.C && s.Group == s.K;
@@ -114,6 +123,7 @@ public class ConvKernelTests
             (Activation.HardSwish, 0, 0, v => v * Math.Clamp(v / 6 + 0.5, 0, 1)),
             (Activation.Sigmoid, 0, 0, v => 1 / (1 + Math.Exp(-v))),
             (Activation.Silu, 0, 0, v => v / (1 + Math.Exp(-v))),
+            (Activation.GeluTanh, 0, 0, v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))),
         };
         foreach (var (a, alpha, beta, f) in acts)
         {
