@@ -67,7 +67,14 @@ internal sealed unsafe class Pool2dStep : KernelStep
             (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
             (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
             bool parallel = (long)planes * oh * ow * p[0] * p[1] >= 1 << 15;
-            if (UseNative)
+            if (max && p[4] == 1 && p[5] == 1 && UseVectorMax)
+            {
+                // Separable vectorized max: per output row, max over the window's input rows, then over the
+                // window's columns, then every stride-th column.
+                job.Body = &MaxPlane;
+                job.Run(context.Pool, planes, parallel);
+            }
+            else if (UseNative)
             {
                 // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor).
                 int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
@@ -86,7 +93,53 @@ internal sealed unsafe class Pool2dStep : KernelStep
     }
 
     /// <summary>libkerno's pooling (true) or the managed loop (false; tests).</summary>
-    internal static bool UseNative { get; set; } = true;
+    internal static bool UseNative { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") != "managed";
+
+    /// <summary>The separable vectorized MaxPool for undilated windows (true), else libkerno's kernel.</summary>
+    internal static bool UseVectorMax { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") is not ("native" or "managed");
+
+    [System.Runtime.CompilerServices.SkipLocalsInit]
+    private static void MaxPlane(LoopJob j, int plane)
+    {
+        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, pt = j.I6, pl = j.I7;
+        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
+        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
+        int span = (ow - 1) * sw + 1;          // window starts the output row needs
+        int width = span + kw - 1;              // padded input columns read
+        const int stackLimit = 4096;
+        Span<float> rowBuf = width + span <= stackLimit ? stackalloc float[width + span] : new float[width + span];
+        Span<float> row = rowBuf[..width], acc = rowBuf.Slice(width, span);
+        // Columns outside the image stay -inf (padding never wins a max).
+        row.Fill(float.NegativeInfinity);
+        // Input column ix sits at row[ix + pl] (pads are >= 0).
+        int copyCount = Math.Max(0, Math.Min(w, width - pl));
+        int vw = Vector<float>.Count;
+        for (int i = 0; i < oh; ++i)
+        {
+            acc.Fill(float.NegativeInfinity);
+            bool any = false;
+            for (int ki = 0; ki < kh; ++ki)
+            {
+                int iy = i * sh - pt + ki;
+                if ((uint)iy >= (uint)h)
+                    continue;
+                any = true;
+                new ReadOnlySpan<float>(src + (long)iy * w, copyCount).CopyTo(row.Slice(pl, copyCount));
+                for (int kj = 0; kj < kw; ++kj)
+                {
+                    ReadOnlySpan<float> shifted = row.Slice(kj, span);
+                    int x = 0;
+                    for (; x + vw <= span; x += vw)
+                        Vector.Max(new Vector<float>(acc.Slice(x, vw)), new Vector<float>(shifted.Slice(x, vw))).CopyTo(acc.Slice(x, vw));
+                    for (; x < span; ++x)
+                        acc[x] = Math.Max(acc[x], shifted[x]);
+                }
+            }
+            float* o = dst + (long)i * ow;
+            for (int x = 0; x < ow; ++x)
+                o[x] = any ? acc[x * sw] : float.NegativeInfinity;
+        }
+    }
 
     private static void NativeChunk(LoopJob j, int chunk)
     {
