@@ -3,24 +3,36 @@ using Kerno.Testing;
 namespace Kerno.Tests.Conformance;
 
 /// <summary>
-/// The native backend on Debian's ONNX backend test data must pass every test the reference backend passes
+/// The native backend on Debian's ONNX backend test data and on the shared ONNX 1.23 data must pass every test the reference backend passes
 /// (same runner, same tolerances), and on the shared real models must match the expected outputs within
 /// rtol 1e-3 / atol 1e-4. Ignored where the data is absent.
 /// </summary>
 [Category("Conformance")]
 public class NativeBackendConformanceTests
 {
-    public static IEnumerable<string> Folders => ConformanceBaseline.Floors.Keys.Where(k => !k.Contains(':'));
+    /// <summary>Debian's folders, and the shared ONNX 1.23 folders as "shared:folder".</summary>
+    public static IEnumerable<string> Folders => ConformanceBaseline.Floors.Keys;
 
     [TestCaseSource(nameof(Folders))]
     public void NativePassesEverythingReferencePasses(string folder)
     {
-        string? data = RepoPaths.DebianOnnxData;
-        if (data is null)
-            Assert.Ignore("Debian's ONNX test data is not installed (apt-get install libonnx-testdata)");
-        string path = Path.Combine(data, folder);
-        if (!Directory.Exists(path))
-            Assert.Ignore($"{path} is missing");
+        string? path;
+        if (folder.StartsWith("shared:", StringComparison.Ordinal))
+        {
+            string? shared = RepoPaths.SharedData;
+            path = shared is null ? null : Path.Combine(shared, "onnx-tests", folder["shared:".Length..]);
+            if (path is null || !Directory.Exists(path))
+                Assert.Ignore("shared ONNX 1.23 test data not found: set KERNO_TEST_DATA (default ../shared)");
+        }
+        else
+        {
+            string? data = RepoPaths.DebianOnnxData;
+            if (data is null)
+                Assert.Ignore("Debian's ONNX test data is not installed (apt-get install libonnx-testdata)");
+            path = Path.Combine(data, folder);
+            if (!Directory.Exists(path))
+                Assert.Ignore($"{path} is missing");
+        }
 
         var timeout = TimeSpan.FromSeconds(20);
         var reference = new ConformanceRunner(new ConformanceOptions { Timeout = timeout }).RunAll([path]).ToDictionary(r => r.Name);
