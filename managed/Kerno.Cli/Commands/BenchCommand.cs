@@ -71,7 +71,14 @@ internal static class BenchCommand
             {
                 byte[] bytes = File.ReadAllBytes(modelPath);
                 int ortThreads = threads > 0 ? threads : usedThreads;
-                peers.Add(("onnxruntime", OrtPeer.Create(bytes, ortThreads, inputs)));
+                try
+                {
+                    peers.Add(("onnxruntime", OrtPeer.Create(bytes, ortThreads, inputs)));
+                }
+                catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+                {
+                    throw new CliUsageException($"ONNX Runtime's native library is not available here (the tool carries it for linux-x64 and linux-arm64): {e.Message}");
+                }
                 if (OrtPeer.WithoutInitializerInputs(bytes) is { } stripped)
                 {
                     try
