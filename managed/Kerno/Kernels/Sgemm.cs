@@ -294,8 +294,8 @@ public static unsafe class SgemmTuning
         ArgumentOutOfRangeException.ThrowIfNegative(mc);
         ArgumentOutOfRangeException.ThrowIfNegative(nc);
         ArgumentOutOfRangeException.ThrowIfNegative(kc);
-        ArgumentOutOfRangeException.ThrowIfNegative(variant);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(variant, 3);
+        if (variant is < 0 or > 3)
+            throw new ArgumentException($"variant {variant} is not 0..3 (bit 0: C twins, bit 1: no small-M path)", nameof(variant));
         Native.EnsureLoaded();
         Native.Check(NativeMethods.kerno_sgemm_set_blocking((nuint)mc, (nuint)nc, (nuint)kc, variant), "kerno_sgemm_set_blocking");
     }

@@ -52,4 +52,54 @@ public class HostileInputRegressionTests
             Assert.That(e.InnerException, Is.Null, e.ToString());
         }
     }
+
+    /// <summary>Found in review: typed fields (float_data, string_data, ...) were counted only after the tensor
+    /// was allocated, so 20 bytes claiming dims [2^30] allocated 4 GiB (8 GiB of references for strings) first.</summary>
+    [TestCase(DataType.Float)]
+    [TestCase(DataType.String)]
+    [TestCase(DataType.Int64)]
+    public void TypedDataClaimingAHugeShapeIsRejectedBeforeAllocating(DataType type)
+    {
+        GraphProto g = IdentityGraph();
+        g.Initializer.Add(new TensorProto { Name = "W", DataType = (int)type, Dims = { 1L << 30 } });
+        byte[] bytes = Model(g).ToByteArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<KernoModelException>(() => Kerno.Onnx.ModelReader.Load(bytes));
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(16 << 20));
+    }
+
+    /// <summary>Found in review: MaxTensorElements bounded declared and inferred shapes only; sizes that come
+    /// from tensor values at run time (ConstantOfShape, Range, Tile, ...) could allocate up to 2^31 elements.</summary>
+    [Test]
+    public void SizesComputedAtRunTimeAreBoundedByMaxTensorElements()
+    {
+        var g = new GraphProto { Name = "g" };
+        g.Input.Add(Value("S", DataType.Int64, 2));
+        g.Input.Add(Value("L", DataType.Float));
+        g.Output.Add(Value("Y", DataType.Float));
+        g.Output.Add(Value("R", DataType.Float));
+        g.Initializer.Add(FloatTensor("zero", [0f]));
+        g.Initializer.Add(FloatTensor("one", [1f]));
+        g.Node.Add(Node("ConstantOfShape", ["S"], ["Y"], "cos"));
+        g.Node.Add(Node("Range", ["zero", "L", "one"], ["R"], "range"));
+        var options = new SessionOptions { MaxTensorElements = 10_000 };
+        using var s = new InferenceSession(Model(g).ToByteArray(), options);
+        Dictionary<string, Tensor> Feed(long a, long b, float limit) => new()
+        {
+            ["S"] = Tensor.Vector(a, b),
+            ["L"] = Tensor.Scalar(limit),
+        };
+        Assert.That(s.Run(Feed(100, 100, 10_000))[0].AsTensor().Length, Is.EqualTo(10_000));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e1 = Assert.Throws<KernoModelException>(() => s.Run(Feed(40_000, 50_000, 5)))!;
+        var e2 = Assert.Throws<KernoModelException>(() => s.Run(Feed(1, 1, 2e9f)))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e1.Message, Does.Contain("MaxTensorElements"));
+            Assert.That(e2.Message, Does.Contain("MaxTensorElements"));
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(16 << 20));
+        });
+        // The cap belongs to the run: outside it, tensors of any size can be created again.
+        Assert.That(new Tensor<byte>([20_000]).Length, Is.EqualTo(20_000));
+    }
 }
