@@ -3,7 +3,8 @@
 # does nothing when everything is present. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata)
+# clang + libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/native); valgrind: the memcheck runs of the C tests.
+packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata clang libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
