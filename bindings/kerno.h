@@ -160,8 +160,104 @@ KERNO_API kerno_status kerno_sgemm_get_blocking(size_t* mr, size_t* nr, size_t* 
 KERNO_API kerno_status kerno_sgemm_set_blocking(size_t mc, size_t nc, size_t kc, int32_t variant);
 
 /* Benchmark helper: measures this core's FP32 FMA throughput with the given kernel set's widest vectors
- * for about `seconds`, in GFLOPS (2 flops per lane per FMA). */
+ * for about `seconds`, in GFLOPS (2 flops per lane per FMA), timed by the calling thread's CPU-time clock
+ * (time slices taken by other processes do not count). */
 KERNO_API kerno_status kerno_bench_fma_peak(int32_t isa, double seconds, double* gflops);
+/* ---- convolution and NN kernels (fp32) ------------------------------------------------------------
+ * Layouts: KERNO_LAYOUT_NCHW is ONNX's; KERNO_LAYOUT_NCHWC is blocked [N][ceil(C/b)][H][W][b] with
+ * b = kerno_nchwc_block() of the kernel set active when the plan or call is made (16 AVX-512, 8 AVX2,
+ * 4 NEON and generic); channels past C are zero. */
+#define KERNO_LAYOUT_NCHW  0
+#define KERNO_LAYOUT_NCHWC 1
+
+/* Convolutions and NN kernels fuse the same activations as SGEMM (KERNO_ACT_* above):
+ * y = act(conv + bias [+ residual]). */
+
+/* Convolution algorithms (kerno_conv2d_create's `algorithm`; AUTO lets the plan choose). */
+#define KERNO_CONV_AUTO         0
+#define KERNO_CONV_IM2COL       1 /* im2col + packed SGEMM: any geometry */
+#define KERNO_CONV_GEMM_1X1     2 /* 1x1 as GEMM */
+#define KERNO_CONV_WINOGRAD_F2  3 /* Winograd F(2x2,3x3): 3x3, stride 1, dilation 1 */
+#define KERNO_CONV_WINOGRAD_F4  4 /* Winograd F(4x4,3x3) */
+#define KERNO_CONV_WINOGRAD_F6  5 /* Winograd F(6x6,3x3) */
+#define KERNO_CONV_DIRECT       6 /* direct NCHWc kernel: any geometry */
+#define KERNO_CONV_DEPTHWISE    7 /* group == C == K */
+
+typedef struct kerno_conv2d kerno_conv2d_t;
+
+/* The NCHWc channel block of the active kernel set. */
+KERNO_API int32_t kerno_nchwc_block(void);
+/* NCHW [n][c][h][w] <-> NCHWc [n][ceil(c/b)][h][w][b] with b = kerno_nchwc_block(). */
+KERNO_API kerno_status kerno_reorder_nchw_to_nchwc(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w);
+KERNO_API kerno_status kerno_reorder_nchwc_to_nchw(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w);
+
+/* A 2-D convolution plan (ONNX Conv semantics). input_shape = {N, C, H, W}; weight_shape = {K, C/group,
+ * kh, kw}; strides = {sh, sw}; pads = {top, left, bottom, right}; dilations = {dh, dw}. The plan fixes
+ * the kernel set active at creation. Plans are immutable: one plan may run on many threads at once, each
+ * with its own workspace. */
+KERNO_API kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weight_shape, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int64_t group, int32_t layout, int32_t algorithm, int32_t activation, float alpha, float beta, kerno_conv2d_t** plan);
+KERNO_API void kerno_conv2d_destroy(kerno_conv2d_t* plan);
+/* The algorithm the plan runs (KERNO_CONV_*), never AUTO. */
+KERNO_API int32_t kerno_conv2d_algorithm(const kerno_conv2d_t* plan);
+/* Output shape {N, K, OH, OW} (logical, unblocked). */
+KERNO_API kerno_status kerno_conv2d_output_shape(const kerno_conv2d_t* plan, int64_t* shape);
+/* Bytes of the packed (pre-transformed) weights and bias, and of the per-call workspace. */
+KERNO_API size_t kerno_conv2d_packed_size(const kerno_conv2d_t* plan);
+KERNO_API size_t kerno_conv2d_workspace_size(const kerno_conv2d_t* plan);
+/* Packs (for Winograd: transforms) weight [K][C/group][kh][kw] and bias [K] (may be NULL) into `packed`,
+ * 64-byte aligned, packed_size >= kerno_conv2d_packed_size(). Done once per model load. */
+KERNO_API kerno_status kerno_conv2d_pack(const kerno_conv2d_t* plan, const float* weight, const float* bias, float* packed, size_t packed_size);
+/* output = act(conv(input) + bias + residual); residual (shaped like output, may be NULL) and output use
+ * the plan's layout. workspace: >= kerno_conv2d_workspace_size() bytes, 64-byte aligned (NULL if 0). */
+KERNO_API kerno_status kerno_conv2d_run(const kerno_conv2d_t* plan, const float* input, const float* packed, const float* residual, float* output, void* workspace, size_t workspace_size);
+
+/* ---- NN operators (fp32, contiguous tensors; y may alias x where noted) --------------------------- */
+#define KERNO_BINARY_ADD 0
+#define KERNO_BINARY_SUB 1
+#define KERNO_BINARY_MUL 2
+#define KERNO_BINARY_DIV 3
+#define KERNO_BINARY_MAX 4
+#define KERNO_BINARY_MIN 5
+
+#define KERNO_POOL_MAX 0
+#define KERNO_POOL_AVG 1
+
+#define KERNO_RESIZE_NEAREST 0
+#define KERNO_RESIZE_LINEAR  1
+/* coordinate_transformation_mode */
+#define KERNO_COORD_HALF_PIXEL          0
+#define KERNO_COORD_ASYMMETRIC          1
+#define KERNO_COORD_ALIGN_CORNERS       2
+#define KERNO_COORD_PYTORCH_HALF_PIXEL  3
+/* nearest_mode */
+#define KERNO_NEAREST_ROUND_PREFER_FLOOR 0
+#define KERNO_NEAREST_ROUND_PREFER_CEIL  1
+#define KERNO_NEAREST_FLOOR              2
+#define KERNO_NEAREST_CEIL               3
+
+/* y = act(x) over n floats (y may be x). */
+KERNO_API kerno_status kerno_activation(const float* x, float* y, size_t n, int32_t activation, float alpha, float beta);
+/* y = a op b with numpy broadcasting; ranks <= 8; y has the broadcast shape (rank max(a_rank, b_rank)). */
+KERNO_API kerno_status kerno_binary(int32_t op, const float* a, const int64_t* a_shape, int32_t a_rank, const float* b, const int64_t* b_shape, int32_t b_rank, float* y);
+/* Softmax (log_softmax != 0: LogSoftmax) along the middle axis of [outer][axis_len][inner]. */
+KERNO_API kerno_status kerno_softmax(const float* x, float* y, int64_t outer, int64_t axis_len, int64_t inner, int32_t log_softmax);
+/* LayerNormalization over the last `cols` elements of each of `rows` rows; scale/bias [cols] (bias may be
+ * NULL); mean/inv_std [rows] outputs may be NULL. */
+KERNO_API kerno_status kerno_layer_norm(const float* x, const float* scale, const float* bias, float* y, int64_t rows, int64_t cols, float epsilon, float* mean, float* inv_std);
+/* BatchNormalization (inference) on [N][C][spatial] (NCHW) or NCHWc, with a fused activation. */
+KERNO_API kerno_status kerno_batch_norm(int32_t layout, const float* x, float* y, int64_t n, int64_t c, int64_t spatial, const float* scale, const float* bias, const float* mean, const float* var, float epsilon, int32_t activation, float alpha, float beta);
+/* MaxPool / AveragePool 2-D; input_shape {N, C, H, W}; output_shape {N, C, OH, OW} as the caller computed it
+ * (checked against kernel/strides/pads/dilations, either rounding mode accepted). */
+KERNO_API kerno_status kerno_pool2d(int32_t kind, int32_t layout, const float* x, float* y, const int64_t* input_shape, const int64_t* output_shape, const int64_t* kernel, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int32_t count_include_pad);
+/* GlobalAveragePool (kind = KERNO_POOL_AVG) / GlobalMaxPool on {N, C, spatial} -> {N, C} (NCHWc: blocked). */
+KERNO_API kerno_status kerno_global_pool(int32_t kind, int32_t layout, const float* x, float* y, int64_t n, int64_t c, int64_t spatial);
+/* y = transpose(x, perm) for 4-byte elements; rank <= 8. */
+KERNO_API kerno_status kerno_transpose(const float* x, float* y, const int64_t* shape, const int64_t* perm, int32_t rank);
+/* Resize of the last two axes of [N*C][H][W] to [N*C][OH][OW]; scale_h/scale_w as in ONNX (output / input). */
+KERNO_API kerno_status kerno_resize2d(int32_t mode, int32_t coordinate_mode, int32_t nearest_mode, const float* x, float* y, int64_t nc, int64_t h, int64_t w, int64_t oh, int64_t ow, float scale_h, float scale_w);
+/* ConvTranspose 2-D (ONNX semantics, NCHW): weight {C, K/group, kh, kw}; output {N, K, OH, OW} with
+ * OH = (H-1)*sh - pt - pb + (kh-1)*dh + 1 + output_padding_h. bias may be NULL. */
+KERNO_API kerno_status kerno_conv_transpose2d(const float* x, const float* weight, const float* bias, float* y, const int64_t* input_shape, const int64_t* weight_shape, const int64_t* output_shape, const int64_t* strides, const int64_t* pads, const int64_t* dilations, int64_t group);
 
 #ifdef __cplusplus
 }

@@ -13,14 +13,14 @@ internal abstract unsafe class Peer
     public abstract void SetThreads(int threads);
 
     /// <summary>Loads a peer by name; null (with a message on stderr) when its library is missing.</summary>
-    public static Peer? Load(string name)
+    public static Peer? Load(string name, int threads)
     {
         try
         {
             return name switch
             {
                 "openblas" => new OpenBlas(),
-                "onednn" => new OneDnn(),
+                "onednn" => new OneDnn(threads),
                 _ => throw new ArgumentException($"unknown peer '{name}' (openblas, onednn)"),
             };
         }
@@ -68,14 +68,19 @@ internal sealed unsafe class OpenBlas : Peer
         _sgemm(RowMajor, NoTrans, NoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
 }
 
-/// <summary>oneDNN's dnnl_sgemm (row-major, 64-bit dims); its OpenMP runtime's thread count via omp_set_num_threads.</summary>
+/// <summary>oneDNN's dnnl_sgemm (row-major, 64-bit dims). Its OpenMP runtime sizes its team when it loads, so
+/// OMP_NUM_THREADS is set in the native environment first (omp_set_num_threads afterwards was not enough).</summary>
 internal sealed unsafe class OneDnn : Peer
 {
     private readonly delegate* unmanaged<byte, byte, long, long, long, float, float*, long, float*, long, float, float*, long, int> _sgemm;
     private readonly delegate* unmanaged<int, void> _ompSetThreads;
 
-    public OneDnn()
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv(string name, string value, int overwrite);
+
+    public OneDnn(int threads)
     {
+        SetEnv("OMP_NUM_THREADS", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), 1);
         IntPtr lib = Open("libdnnl.so.2", "libdnnl.so", "libdnnl.3.dylib", "dnnl.dll");
         _sgemm = (delegate* unmanaged<byte, byte, long, long, long, float, float*, long, float*, long, float, float*, long, int>)Export(lib, "dnnl_sgemm");
         IntPtr omp = Open("libgomp.so.1", "libomp.so", "libiomp5.so");

@@ -9,10 +9,14 @@ namespace Kerno.Bench;
 /// <summary>
 /// Kerno's benchmarks. Subcommands:
 ///   gemm --m M --n N --k K [--threads T] [--isa generic|avx2|avx512|neon] [--variant asm|twin]
-///        [--compare openblas,onednn] [--suite] [--seconds S] [--json FILE]
+///        [--compare openblas,onednn] [--suite] [--seconds S] [--clock wall|cpu] [--json FILE]
 ///   peak [--isa ...] [--seconds S]
+///   conv --shape N,C,H,W --kernel K,C/g,kh,kw ... [--compare onnxruntime] | conv --suite resnet50|vgg19|ultraface|mobilenet (see ConvBench)
+///   scaling --m M --n N --k K [--threads T] [--isa ...] [--reps R]
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
-/// processes hits all of them alike); % of peak is against the measured FMA peak of T cores of the kernel set.
+/// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
+/// run on T threads in every round (wall clock) or before and after the rounds (CPU time). --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
+/// which takes out time slices lost to other processes on a shared machine.
 /// </summary>
 internal static unsafe class Program
 {
@@ -28,11 +32,14 @@ internal static unsafe class Program
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
                 return Usage();
+            if (args[0] == "conv")
+                return ConvBench.Run(args.Skip(1).ToArray());
             var opts = Options.Parse(args.Skip(1).ToArray());
             return args[0] switch
             {
                 "gemm" => Gemm(opts),
                 "peak" => Peak(opts),
+                "scaling" => Scaling(opts),
                 _ => Usage(),
             };
         }
@@ -47,6 +54,8 @@ internal static unsafe class Program
     {
         Console.Error.WriteLine("usage: Kerno.Bench gemm --m M --n N --k K [--threads T] [--isa ISA] [--variant asm|twin] [--compare openblas,onednn] [--suite] [--seconds S] [--json FILE]");
         Console.Error.WriteLine("       Kerno.Bench peak [--isa ISA] [--seconds S]");
+        Console.Error.WriteLine(ConvBench.UsageText);
+        Console.Error.WriteLine("       Kerno.Bench scaling --m M --n N --k K [--threads T] [--isa ISA] [--reps R]");
         return 2;
     }
 
@@ -78,6 +87,74 @@ internal static unsafe class Program
         return 0;
     }
 
+    /// <summary>
+    /// 1 thread vs T threads on the partition's tiles (Sgemm.Partition + MultiplyRange on T dedicated threads):
+    /// the wall-clock speedup, and the speedup by CPU time (single-thread CPU time over the slowest worker's),
+    /// which shows the algorithm's scaling (redundant packing, shared L3) even when other processes hold the
+    /// cores; on a quiet machine the two agree.
+    /// </summary>
+    private static int Scaling(Options o)
+    {
+        ApplyIsa(o);
+        int m = o.Int("m", 1024), n = o.Int("n", m), k = o.Int("k", m), threads = o.Int("threads", 2), reps = o.Int("reps", 21);
+        var rnd = new Random(7);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        float[] c = new float[m * n];
+        SgemmPartition p = Sgemm.Partition(m, n, k, threads);
+        Console.WriteLine($"{m}x{n}x{k} isa={KernoRuntimeInfo.ActiveIsa} threads={threads}: {p.TileCount} tiles of {p.TileM} x {p.TileN}");
+        var cpu1 = new List<double>();
+        var wall1 = new List<double>();
+        var cpuT = new List<double>();
+        var wallT = new List<double>();
+        var tileCpu = new double[p.TileCount];
+        using var start = new Barrier(p.TileCount + 1);
+        using var done = new Barrier(p.TileCount + 1);
+        bool stop = false;
+        var workers = Enumerable.Range(0, p.TileCount).Select(t => new Thread(() =>
+        {
+            while (true)
+            {
+                start.SignalAndWait();
+                if (Volatile.Read(ref stop))
+                    return;
+                double t0 = ThreadCpuSeconds();
+                Sgemm.MultiplyRange(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, p, t, t + 1);
+                tileCpu[t] = ThreadCpuSeconds() - t0;
+                done.SignalAndWait();
+            }
+        }) { IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        for (int r = 0; r < reps + 2; ++r)
+        {
+            double c0 = ThreadCpuSeconds();
+            long w0 = Stopwatch.GetTimestamp();
+            Sgemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
+            double w1 = Stopwatch.GetElapsedTime(w0).TotalSeconds, c1 = ThreadCpuSeconds() - c0;
+            w0 = Stopwatch.GetTimestamp();
+            start.SignalAndWait();
+            done.SignalAndWait();
+            double wT = Stopwatch.GetElapsedTime(w0).TotalSeconds;
+            if (r < 2)
+                continue; // warm-up
+            cpu1.Add(c1);
+            wall1.Add(w1);
+            wallT.Add(wT);
+            cpuT.Add(tileCpu.Max());
+        }
+        Volatile.Write(ref stop, true);
+        start.SignalAndWait();
+        double Median(List<double> t)
+        {
+            t.Sort();
+            return t[t.Count / 2];
+        }
+        double flops = 2.0 * m * n * k;
+        Console.WriteLine($"wall clock: 1 thread {flops / Median(wall1) * 1e-9:F1} GFLOPS, {threads} threads {flops / Median(wallT) * 1e-9:F1} GFLOPS: {Median(wall1) / Median(wallT):F2}x");
+        Console.WriteLine($"CPU time:   1 thread {flops / Median(cpu1) * 1e-9:F1} GFLOPS, slowest of {p.TileCount} workers {flops / Median(cpuT) * 1e-9:F1} GFLOPS-equivalent: {Median(cpu1) / Median(cpuT):F2}x");
+        return 0;
+    }
+
     private sealed record Result(string Command, string Isa, int M, int N, int K, int Threads, double Gflops,
         double PeakGflops, double PercentOfPeak, Dictionary<string, double> PeerGflops, Dictionary<string, double> Ratio);
 
@@ -87,10 +164,18 @@ internal static unsafe class Program
         if (o.Get("variant") is { } v)
             SgemmTuning.SetBlocking(variant: v == "twin" ? 1 : v == "asm" ? 0 : throw new ArgumentException("--variant asm|twin"));
         int threads = o.Int("threads", 1);
+        bool cpuClock = (o.Get("clock") ?? "wall") switch
+        {
+            "wall" => false,
+            "cpu" => true,
+            var c => throw new ArgumentException($"--clock {c}: wall or cpu"),
+        };
+        if (cpuClock && threads != 1)
+            throw new ArgumentException("--clock cpu measures one thread: use --threads 1");
         double seconds = o.Double("seconds", 2.0);
         var shapes = o.Has("suite") ? Suite.ToList() : new List<(int, int, int)> { (o.Int("m", 1024), o.Int("n", o.Int("m", 1024)), o.Int("k", o.Int("m", 1024))) };
         var peers = (o.Get("compare") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(Peer.Load).Where(p => p is not null).Select(p => p!).ToList();
+            .Select(name => Peer.Load(name, threads)).Where(p => p is not null).Select(p => p!).ToList();
         foreach (var p in peers)
             p.SetThreads(threads);
 
@@ -98,8 +183,8 @@ internal static unsafe class Program
         bool hasPeak = true;
         try { SgemmTuning.MeasureFmaPeak(isa, 0.01); } catch (NotSupportedException) { hasPeak = false; }
         var blk = SgemmTuning.Blocking;
-        Console.WriteLine($"kerno {KernoRuntimeInfo.NativeVersion} isa={isa} tile={blk.Mr}x{blk.Nr} MC={blk.Mc} NC={blk.Nc} KC={blk.Kc} threads={threads}; " +
-                          "peak = the FMA probe on the same threads, measured in every round next to the GEMMs");
+        Console.WriteLine($"kerno {KernoRuntimeInfo.NativeVersion} isa={isa} tile={blk.Mr}x{blk.Nr} MC={blk.Mc} NC={blk.Nc} KC={blk.Kc} threads={threads} " +
+                          $"clock={(cpuClock ? "thread-cpu" : "wall")}; peak = the FMA probe on the same threads in every round");
         string header = $"{"M",6} {"N",6} {"K",6} {"kerno GF",9} {"peak GF",8} {"%peak",6}" + string.Concat(peers.Select(p => $" {p.Name + " GF",11} {"ratio",6}"));
         Console.WriteLine(header);
 
@@ -107,7 +192,7 @@ internal static unsafe class Program
         var results = new List<Result>();
         foreach (var (m, n, k) in shapes)
         {
-            var r = Measure(m, n, k, threads, peers, seconds, hasPeak ? isa : null);
+            var r = Measure(m, n, k, threads, peers, seconds, hasPeak ? isa : null, cpuClock);
             var ratios = r.Peers.ToDictionary(kv => kv.Key, kv => r.Kerno / kv.Value);
             double pct = r.Peak > 0 ? 100 * r.Kerno / r.Peak : 0;
             Console.WriteLine($"{m,6} {n,6} {k,6} {r.Kerno,9:F1} {r.Peak,8:F1} {pct,6:F1}" + string.Concat(peers.Select(p => $" {r.Peers[p.Name],11:F1} {ratios[p.Name],6:F2}")));
@@ -135,7 +220,7 @@ internal static unsafe class Program
 
     /// <summary>Medians of GFLOPS over rounds of (kerno, peer 1, peer 2, ..., FMA probe) runs.</summary>
     private static (double Kerno, double Peak, Dictionary<string, double> Peers) Measure(int m, int n, int k, int threads,
-        List<Peer> peers, double seconds, KernelIsa? peakIsa)
+        List<Peer> peers, double seconds, KernelIsa? peakIsa, bool cpuClock)
     {
         nuint align = 64;
         long asz = (long)m * k, bsz = (long)k * n, csz = (long)m * n;
@@ -160,23 +245,39 @@ internal static unsafe class Program
             // Warm up (packing buffers, JIT, peers' thread pools), then rounds until the time is up.
             foreach (var r in runs)
                 for (int i = 0; i < 3; ++i) r.Run();
+            if (peakIsa is { } p0 && cpuClock)
+            {
+                peaks.Add(PeakOnThreads(p0, threads));
+                foreach (var r in runs)
+                    r.Run();
+            }
             var total = Stopwatch.StartNew();
             int rounds = 0;
             while (rounds < 9 || (total.Elapsed.TotalSeconds < seconds && rounds < 2001))
             {
+                // Wall clock: the FMA probe in every round (the load from other processes changes), then one
+                // untimed run: after the probe's pause the operands may have left the shared caches, and the
+                // first library would pay for bringing them back. CPU time: the probe before and after the rounds
+                // only, since right after a long probe the first GEMMs run measurably slower.
+                if (peakIsa is { } pi && !cpuClock)
+                {
+                    peaks.Add(PeakOnThreads(pi, threads));
+                    runs[0].Run();
+                }
                 foreach (var r in runs)
                 {
                     // Repeat tiny problems inside one timing so the clock's resolution does not matter.
                     int inner = Math.Max(1, (int)(2e7 / flops));
-                    long t0 = Stopwatch.GetTimestamp();
+                    double t0 = cpuClock ? ThreadCpuSeconds() : 0;
+                    long w0 = Stopwatch.GetTimestamp();
                     for (int i = 0; i < inner; ++i) r.Run();
-                    double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds / inner;
+                    double dt = (cpuClock ? ThreadCpuSeconds() - t0 : Stopwatch.GetElapsedTime(w0).TotalSeconds) / inner;
                     times[r.Name].Add(dt);
                 }
-                if (peakIsa is { } pi)
-                    peaks.Add(PeakOnThreads(pi, threads));
                 ++rounds;
             }
+            if (peakIsa is { } p1 && cpuClock)
+                peaks.Add(PeakOnThreads(p1, threads));
             double Median(List<double> t)
             {
                 t.Sort();
@@ -191,6 +292,25 @@ internal static unsafe class Program
             NativeMemory.AlignedFree(b);
             NativeMemory.AlignedFree(c);
         }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGettime(int clock, out Timespec ts);
+
+    /// <summary>This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID).</summary>
+    private static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTimeId = 3;
+        if (ClockGettime(ClockThreadCpuTimeId, out Timespec ts) != 0)
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return ts.Seconds + ts.Nanoseconds * 1e-9;
     }
 
     private sealed class Options

@@ -5,13 +5,14 @@ namespace Kerno.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    internal static int Main(string[] args)
     {
         var root = new RootCommand("kerno: an ONNX inference engine for .NET with hand-written native kernels.")
         {
             InfoCommand.Create(),
             TestOnnxCommand.Create(),
+            DemoCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        return Cli.Invoke(root, args);
     }
 }

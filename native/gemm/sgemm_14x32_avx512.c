@@ -16,17 +16,33 @@ static inline __mmask16 hi_mask(size_t nr)
 void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                 const sgemm_ukr_ctx* ctx)
 {
+    if (ctx->flags & SGEMM_F_PACK_B) {
+        /* pack this B panel from its source first (the asm kernel does it while it computes) */
+        const char* src = ctx->pf;
+        const __mmask16 m0 = lo_mask(ctx->nr), m1 = hi_mask(ctx->nr);
+        float* dst = (float*)b;
+        for (size_t p = 0; p < kc; ++p, src += ctx->pf_stride) {
+            _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, src));
+            _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, src + 64));
+        }
+    }
     __m512 acc[MR][2];
     for (int i = 0; i < MR; ++i)
         acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    /* A comes in blocks of 8 depth steps: A[i][p0 + q] at a[p0 * MR + i * 8 + q] */
     for (size_t p = 0; p < kc; ++p) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+        const float* ap = a + (p & ~(size_t)7) * MR + (p & 7);
+        size_t as = 8;
+        if (ctx->flags & SGEMM_F_A_DIRECT) { /* A in place: A[i][p] at a + i * a_stride + p */
+            ap = a + p;
+            as = ctx->a_stride / sizeof(float);
+        }
         for (int i = 0; i < MR; ++i) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(ap[i * as]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
-        a += MR;
         b += NR;
     }
     const uint32_t f = ctx->flags;
@@ -103,28 +119,37 @@ static inline void load_transpose(__m512 r[16], const float* src, size_t ld, siz
     transpose16(r);
 }
 
+/* A panels in blocks of 8 depth steps, each block 14 rows x 8 floats (row stride 32 bytes): not transposed,
+ * a block is 14 row copies of 8 floats, no shuffles; the kernel broadcasts A[i][p] from block + 32 i + 4 q.
+ * The last block of a panel may be partial (kc % 8 columns); a panel takes 14 * round_up(kc, 8) floats. */
 void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst)
 {
-    const __mmask16 m14 = (__mmask16)((1u << MR) - 1);
+    const size_t kca = (kc + 7) & ~(size_t)7;
     for (size_t i0 = 0; i0 < mc; i0 += MR) {
         size_t rows = mc - i0 < MR ? mc - i0 : MR;
-        if (trans) {
-            /* op(A)[i][p] = src[p*ld + i]: one masked row copy per depth step */
-            __mmask16 m = lo_mask(rows);
-            for (size_t p = 0; p < kc; ++p)
-                _mm512_mask_storeu_ps(dst + p * MR, m14, _mm512_maskz_loadu_ps(m, src + p * ld + i0));
-        } else {
-            /* op(A)[i][p] = src[i*ld + p]: transpose 14 x 16 blocks, 16 depth steps of 14 floats each */
-            const float* s = src + i0 * ld;
-            for (size_t p0 = 0; p0 < kc; p0 += 16) {
-                size_t cols = kc - p0 < 16 ? kc - p0 : 16;
-                __m512 r[16];
-                load_transpose(r, s + p0, ld, rows, cols);
-                for (size_t p = 0; p < cols; ++p)
-                    _mm512_mask_storeu_ps(dst + (p0 + p) * MR, m14, r[p]);
+        for (size_t p0 = 0; p0 < kc; p0 += 8) {
+            size_t cols = kc - p0 < 8 ? kc - p0 : 8;
+            float* d = dst + p0 * MR;
+            if (!trans) {
+                const float* s = src + i0 * ld + p0;
+                if (cols == 8) {
+                    for (size_t i = 0; i < rows; ++i)
+                        _mm256_storeu_ps(d + i * 8, _mm256_loadu_ps(s + i * ld));
+                } else {
+                    __mmask8 m = (__mmask8)((1u << cols) - 1);
+                    for (size_t i = 0; i < rows; ++i)
+                        _mm256_storeu_ps(d + i * 8, _mm256_maskz_loadu_ps(m, s + i * ld));
+                }
+            } else {
+                /* op(A)[i][p] = src[p*ld + i]: a transpose, element by element (transA is rare) */
+                for (size_t i = 0; i < rows; ++i)
+                    for (size_t q = 0; q < cols; ++q)
+                        d[i * 8 + q] = src[(p0 + q) * ld + i0 + i];
             }
+            for (size_t i = rows; i < MR; ++i)
+                _mm256_storeu_ps(d + i * 8, _mm256_setzero_ps());
         }
-        dst += MR * kc;
+        dst += MR * kca;
     }
 }
 
@@ -147,83 +172,104 @@ void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* s
                 }
             }
         } else {
-            /* op(B)[p][j] = src[p*ld + j]: 32 consecutive floats per depth step; the edge panel masked, zero-filled */
-            const float* s = src + j0;
-            if (cols >= NR) {
-                for (size_t p = 0; p < kc; ++p) {
-                    _mm512_storeu_ps(dst + p * NR, _mm512_loadu_ps(s + p * ld));
-                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
-                }
-            } else {
-                __mmask16 m0 = lo_mask(cols), m1 = hi_mask(cols);
-                for (size_t p = 0; p < kc; ++p) {
-                    _mm512_storeu_ps(dst + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
-                    _mm512_storeu_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
-                }
+            /* op(B)[p][j] = src[p*ld + j]. Blocks of 16 rows across all panels: the source streams (a 16-row
+             * strip stays in L1 while the panels take their 32 columns), each panel gets 2 KiB at a time. */
+            size_t full = (nc - j0) / NR, rest = (nc - j0) % NR;
+            __mmask16 m0 = lo_mask(rest), m1 = hi_mask(rest);
+            for (size_t p0 = 0; p0 < kc; p0 += 16) {
+                size_t pe = kc - p0 < 16 ? kc : p0 + 16;
+                const float* s = src + j0;
+                float* d = dst;
+                for (size_t q = 0; q < full; ++q, s += NR, d += NR * kc)
+                    for (size_t p = p0; p < pe; ++p) {
+                        _mm512_storeu_ps(d + p * NR, _mm512_loadu_ps(s + p * ld));
+                        _mm512_storeu_ps(d + p * NR + 16, _mm512_loadu_ps(s + p * ld + 16));
+                    }
+                if (rest)
+                    for (size_t p = p0; p < pe; ++p) {
+                        _mm512_storeu_ps(d + p * NR, _mm512_maskz_loadu_ps(m0, s + p * ld));
+                        _mm512_storeu_ps(d + p * NR + 16, _mm512_maskz_loadu_ps(m1, s + p * ld + 16));
+                    }
             }
+            return;
         }
         dst += NR * kc;
     }
 }
 
 /* ---- small M: GEMV-like shapes straight from the unpacked B ---- */
-/* M rows x 64 columns in 4M zmm accumulators over the whole depth; B rows stream with stride ldb. */
+/* M <= 4 rows. B streams row by row, four rows at a time, over column blocks of up to 512; the M x 512
+ * accumulators live in L1 (a load, 4 FMAs and a store per vector), so B is read once, sequentially. */
+enum { SMALL_NB = 512 };
+#ifndef SMALL_PF
+#define SMALL_PF 4 /* B rows ahead: the next group of four */
+#endif
+
 static inline __attribute__((always_inline)) void small_rows(const int M, size_t n, size_t k, const float* a,
                                                              size_t lda, int ta, const float* b, size_t ldb,
                                                              float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
 {
     const size_t sa = ta ? 1 : lda, pa = ta ? lda : 1; /* op(A)[r][p] = a[r*sa + p*pa] */
     const uint32_t f = ctx->flags;
-    for (size_t j = 0; j < n; j += 64) {
-        size_t nb = n - j < 64 ? n - j : 64;
-        __mmask16 m[4];
-        for (int v = 0; v < 4; ++v)
-            m[v] = nb > (size_t)(16 * v) ? lo_mask(nb - 16 * v) : 0;
-        __m512 x[4][4];
+    float acc[4][SMALL_NB] __attribute__((aligned(64)));
+    for (size_t j0 = 0; j0 < n; j0 += SMALL_NB) {
+        const size_t nb = n - j0 < SMALL_NB ? n - j0 : SMALL_NB, nv = (nb + 15) / 16;
+        const __mmask16 last = lo_mask(nb - 16 * (nv - 1));
         for (int r = 0; r < M; ++r)
-            for (int v = 0; v < 4; ++v)
-                x[r][v] = _mm512_setzero_ps();
-        const float* bp = b + j;
-        if (nb == 64) {
-            for (size_t p = 0; p < k; ++p, bp += ldb) {
-                __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-                __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+            for (size_t v = 0; v < nv; ++v)
+                _mm512_store_ps(acc[r] + 16 * v, _mm512_setzero_ps());
+        size_t p = 0;
+        for (; p + 4 <= k; p += 4) {
+            __m512 ar[4][4];
+            for (int r = 0; r < M; ++r)
+                for (int q = 0; q < 4; ++q)
+                    ar[r][q] = _mm512_set1_ps(a[r * sa + (p + q) * pa]);
+            const float* b0 = b + p * ldb + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __mmask16 m = v + 1 < nv ? (__mmask16)0xffff : last;
+                __m512 x0 = _mm512_maskz_loadu_ps(m, b0 + 16 * v);
+                __m512 x1 = _mm512_maskz_loadu_ps(m, b0 + ldb + 16 * v);
+                __m512 x2 = _mm512_maskz_loadu_ps(m, b0 + 2 * ldb + 16 * v);
+                __m512 x3 = _mm512_maskz_loadu_ps(m, b0 + 3 * ldb + 16 * v);
+                _mm_prefetch((const char*)(b0 + SMALL_PF * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 1) * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 2) * ldb + 16 * v), _MM_HINT_T0);
+                _mm_prefetch((const char*)(b0 + (SMALL_PF + 3) * ldb + 16 * v), _MM_HINT_T0);
                 for (int r = 0; r < M; ++r) {
-                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
-                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
-                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
-                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
-                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
-                }
-            }
-        } else {
-            for (size_t p = 0; p < k; ++p, bp += ldb) {
-                __m512 b0 = _mm512_maskz_loadu_ps(m[0], bp), b1 = _mm512_maskz_loadu_ps(m[1], bp + 16);
-                __m512 b2 = _mm512_maskz_loadu_ps(m[2], bp + 32), b3 = _mm512_maskz_loadu_ps(m[3], bp + 48);
-                for (int r = 0; r < M; ++r) {
-                    __m512 ar = _mm512_set1_ps(a[r * sa + p * pa]);
-                    x[r][0] = _mm512_fmadd_ps(ar, b0, x[r][0]);
-                    x[r][1] = _mm512_fmadd_ps(ar, b1, x[r][1]);
-                    x[r][2] = _mm512_fmadd_ps(ar, b2, x[r][2]);
-                    x[r][3] = _mm512_fmadd_ps(ar, b3, x[r][3]);
+                    __m512 t = _mm512_load_ps(acc[r] + 16 * v);
+                    t = _mm512_fmadd_ps(ar[r][0], x0, t);
+                    t = _mm512_fmadd_ps(ar[r][1], x1, t);
+                    t = _mm512_fmadd_ps(ar[r][2], x2, t);
+                    t = _mm512_fmadd_ps(ar[r][3], x3, t);
+                    _mm512_store_ps(acc[r] + 16 * v, t);
                 }
             }
         }
+        for (; p < k; ++p) {
+            const float* b0 = b + p * ldb + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __m512 x0 = _mm512_maskz_loadu_ps(v + 1 < nv ? (__mmask16)0xffff : last, b0 + 16 * v);
+                for (int r = 0; r < M; ++r)
+                    _mm512_store_ps(acc[r] + 16 * v, _mm512_fmadd_ps(_mm512_set1_ps(a[r * sa + p * pa]), x0,
+                                                                     _mm512_load_ps(acc[r] + 16 * v)));
+            }
+        }
         for (int r = 0; r < M; ++r) {
-            float* cr = c + r * ldc + j;
-            for (int v = 0; v < 4; ++v) {
-                __m512 y = x[r][v];
+            float* cr = c + r * ldc + j0;
+            for (size_t v = 0; v < nv; ++v) {
+                __mmask16 m = v + 1 < nv ? (__mmask16)0xffff : last;
+                __m512 y = _mm512_load_ps(acc[r] + 16 * v);
                 if (f & SGEMM_F_ALPHA)
                     y = _mm512_mul_ps(y, _mm512_set1_ps(ctx->alpha));
                 if (f & SGEMM_F_BETA)
-                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
+                    y = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, cr + 16 * v), _mm512_set1_ps(ctx->beta), y);
                 if (f & SGEMM_F_BIAS_ROW)
                     y = _mm512_add_ps(y, _mm512_set1_ps(ctx->bias[r]));
                 if (f & SGEMM_F_BIAS_COL)
-                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m[v], ctx->bias + j + 16 * v));
+                    y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, ctx->bias + j0 + 16 * v));
                 if (f & SGEMM_F_CLAMP)
                     y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(ctx->clamp_min)), _mm512_set1_ps(ctx->clamp_max));
-                _mm512_mask_storeu_ps(cr + 16 * v, m[v], y);
+                _mm512_mask_storeu_ps(cr + 16 * v, m, y);
             }
         }
     }

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef A_DIRECT_MAX_PANELS
+#define A_DIRECT_MAX_PANELS 8
+#endif
 #define SGEMM_MAX_DIM ((size_t)INT32_MAX)
 #define PACKED_MAGIC 0x4250534bu /* "KSPB" */
 #define PACKED_HEADER 64u
@@ -62,10 +65,13 @@ static void scratch_free(void* v)
 
 static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
 
+/* kerno_sgemm_threaded's workers are new threads every call: they use buffers kept for them instead. */
+static _Thread_local scratch* scratch_override;
+
 static float* scratch_get(int which, size_t floats)
 {
     pthread_once(&scratch_once, scratch_init);
-    scratch* s = pthread_getspecific(scratch_key);
+    scratch* s = scratch_override != NULL ? scratch_override : pthread_getspecific(scratch_key);
     if (s == NULL) {
         s = calloc(2, sizeof(scratch));
         if (s == NULL || pthread_setspecific(scratch_key, s) != 0) {
@@ -128,13 +134,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         return KERNO_OK;
     const sgemm_kernel_desc* kd = cfg->kd;
     const size_t MR = cfg->mr, NR = cfg->nr, K = P->k;
-    /* Even blocks: K = 1024 with KC = 192 runs 6 blocks of 176/144 rather than 5 x 192 + 64 (a short last block
-     * pays the C tile's load and store for a third of the work); same for MC over the rows. A pre-packed B
-     * fixes KC. */
+    /* Even blocks: K = 1000 with KC = 384 runs blocks of 336/336/328 rather than 384/384/232 (a short last
+     * block pays the C tile's load and store for less work); same for MC over the rows. A pre-packed B fixes
+     * KC. */
     const size_t KC = P->packed ? P->packed_kc : balance(K, cfg->kc, 8);
     const size_t MC = balance(i1 - i0, cfg->mc, MR), NC = cfg->nc;
 
-    float* bufa = scratch_get(0, round_up(min_sz(MC, i1 - i0), MR) * KC);
+    float* bufa = scratch_get(0, round_up(min_sz(MC, i1 - i0), MR) * round_up(KC, kd->a_kblock));
     float* bufb = P->packed ? NULL : scratch_get(1, KC * round_up(min_sz(NC, j1 - j0), NR));
     if (bufa == NULL || (!P->packed && bufb == NULL))
         return kerno_fail(KERNO_ERR_OUT_OF_MEMORY, "kerno_sgemm: out of memory for packing buffers");
@@ -174,12 +180,22 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         const size_t nc = min_sz(NC, j1 - jc);
         for (size_t pc = 0;; pc += KC) {
             const size_t kc = min_sz(KC, K - pc);
+            const size_t kca = round_up(kc, kd->a_kblock); /* A panel stride / MR */
             const int first = pc == 0, last = pc + kc >= K;
-            /* B's panels are packed lazily, each right before its first use (in the first MC block), and A's
-             * in the first pass over the B panels: the packing overlaps the kernels' FMAs, and the next
-             * panel's source is prefetched into L2 while the current one is computed. */
+            /* Panels are packed lazily: B's right before their first use (in the first MC block; by the kernel
+             * itself where it can, see fuse_b), A's in the first pass over the B panels, with the next panel's
+             * source prefetched into L2 while the current one is computed. */
             const float* pb = P->packed ? P->packed + pc * P->npad + (jc / NR) * kc * NR : bufb;
-            const int pack_b = !P->packed && kc > 0;
+            /* A read in place (no packing) where the kernel can and N is small: each A panel then serves at
+             * most A_DIRECT_MAX_PANELS tiles, too few to pay for its packing (and no fewer than a B panel
+             * does). Not with an lda of a multiple of 4 KiB, whose 14 rows would share one L1 set. */
+            const size_t b_panels = (nc + NR - 1) / NR, a_panels = (min_sz(MC, i1 - i0) + MR - 1) / MR;
+            const int a_direct = kd->a_direct && !cfg->force_packed && !P->ta && kc > 0 &&
+                                 b_panels <= A_DIRECT_MAX_PANELS && b_panels <= a_panels &&
+                                 (P->lda * sizeof(float)) % 4096 != 0;
+            /* Not transposed, B is packed by the kernels themselves where they can (pack_b_fused). */
+            const int fuse_b = !P->packed && kc > 0 && !P->tb && kd->pack_b_fused;
+            const int pack_b = !P->packed && kc > 0 && !fuse_b;
             uint32_t flags = 0;
             if (P->alpha != 1.0f && K > 0)
                 flags |= SGEMM_F_ALPHA;
@@ -200,16 +216,18 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                     const float* b = pb + jr * kc;
                     if (pack_b && ic == i0) {
                         kd->pack_b(P->tb, kc, ctx.nr, B_AT(P, pc, jc + jr), P->ldb, bufb + jr * kc);
-                        if (jr + NR < nc) {
-                            size_t next = min_sz(NR, nc - jr - NR);
-                            if (P->tb) prefetch_l2(B_AT(P, pc, jc + jr + NR), next, kc, P->ldb);
-                            else prefetch_l2(B_AT(P, pc, jc + jr + NR), kc, next, P->ldb);
-                        }
+                        if (jr + NR < nc && P->tb)
+                            prefetch_l2(B_AT(P, pc, jc + jr + NR), min_sz(NR, nc - jr - NR), kc, P->ldb);
                     }
+                    /* B not transposed: the first kernel on this panel streams the next panel's source rows
+                     * into L2 (ctx->pf), spread over its depth loop. */
+                    const int stream_b = pack_b && ic == i0 && !P->tb && jr + NR < nc;
+                    const int fused_now = fuse_b && ic == i0;
                     for (size_t ir = 0; ir < mc; ir += MR) {
                         ctx.mr = min_sz(MR, mc - ir);
-                        if (jr == 0 && kc > 0) {
-                            kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kc);
+                        const int direct_now = a_direct && ctx.mr == MR;
+                        if (jr == 0 && kc > 0 && !direct_now) {
+                            kd->pack_a(P->ta, ctx.mr, kc, A_AT(P, ic + ir, pc), P->lda, bufa + ir * kca);
                             if (ir + MR < mc) {
                                 size_t next = min_sz(MR, mc - ir - MR);
                                 if (P->ta) prefetch_l2(A_AT(P, ic + ir + MR, pc), kc, next, P->lda);
@@ -220,7 +238,20 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                                    : (flags & SGEMM_F_BIAS_COL) ? P->bias + jc + jr
                                                                  : NULL;
                         float* c = P->c + (ic + ir) * P->ldc + jc + jr;
-                        ukr(kc, bufa + ir * kc, b, c, P->ldc, &ctx);
+                        ctx.pf = stream_b && ir == 0 ? B_AT(P, pc, jc + jr + NR) : NULL;
+                        ctx.pf_stride = P->ldb * sizeof(float);
+                        if (fused_now && ir == 0) {
+                            ctx.flags = flags | SGEMM_F_PACK_B;
+                            ctx.pf = B_AT(P, pc, jc + jr);
+                        }
+                        const float* a = bufa + ir * kca;
+                        if (direct_now) {
+                            ctx.flags |= SGEMM_F_A_DIRECT;
+                            ctx.a_stride = P->lda * sizeof(float);
+                            a = A_AT(P, ic + ir, pc);
+                        }
+                        ukr(kc, a, b, c, P->ldc, &ctx);
+                        ctx.flags = flags;
                         if (last && post)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);
                     }
@@ -553,14 +584,23 @@ typedef struct worker {
     const sgemm_problem* P;
     const sgemm_config* cfg;
     size_t tile_m, tile_n, tile;
+    scratch* buffers; /* kept between calls (no page faults per call), or NULL for thread-local ones */
     kerno_status status;
     char error[256];
 } worker;
 
+/* Packing buffers for the workers of one kerno_sgemm_threaded call at a time (others use thread-local
+ * buffers); they live as long as the process, like a thread pool's would. */
+static pthread_mutex_t worker_buffers_lock = PTHREAD_MUTEX_INITIALIZER;
+static scratch worker_buffers[256][2];
+
 static void* worker_main(void* arg)
 {
     worker* w = arg;
+    scratch* saved = scratch_override;
+    scratch_override = w->buffers;
     w->status = run_tiles(w->P, w->cfg, w->tile_m, w->tile_n, w->tile, w->tile + 1);
+    scratch_override = saved;
     if (w->status != KERNO_OK) {
         strncpy(w->error, kerno_last_error(), sizeof w->error - 1);
         w->error[sizeof w->error - 1] = '\0';
@@ -592,12 +632,14 @@ kerno_status kerno_sgemm_threaded(int32_t trans_a, int32_t trans_b, size_t m, si
     worker w[256];
     pthread_t tid[256];
     int started[256] = { 0 };
+    const int own_buffers = pthread_mutex_trylock(&worker_buffers_lock) == 0;
     for (size_t t = 0; t < count; ++t) {
         w[t].P = &P;
         w[t].cfg = &cfg;
         w[t].tile_m = tm;
         w[t].tile_n = tn;
         w[t].tile = t;
+        w[t].buffers = own_buffers && t > 0 ? worker_buffers[t] : NULL; /* tile 0 runs on this thread */
         w[t].status = KERNO_OK;
         w[t].error[0] = '\0';
     }
@@ -611,6 +653,8 @@ kerno_status kerno_sgemm_threaded(int32_t trans_a, int32_t trans_b, size_t m, si
         else
             worker_main(&w[t]);
     }
+    if (own_buffers)
+        pthread_mutex_unlock(&worker_buffers_lock);
     for (size_t t = 0; t < count; ++t)
         if (w[t].status != KERNO_OK)
             return kerno_fail(w[t].status, "%s", w[t].error);

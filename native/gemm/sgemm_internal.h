@@ -20,6 +20,11 @@
 #define SGEMM_F_BIAS_ROW 4u  /* acc += bias[row] */
 #define SGEMM_F_BIAS_COL 8u  /* acc += bias[col] */
 #define SGEMM_F_CLAMP    16u /* acc = min(max(acc, clamp_min), clamp_max)  (ReLU, Clip, ReLU6) */
+#define SGEMM_F_PACK_B   32u /* kernels with pack_b_fused: b is written, not read: the kernel packs B's panel
+                              * from its source (ctx->pf, row stride ctx->pf_stride bytes, not transposed)
+                              * while it computes, zero-padding columns past ctx->nr */
+#define SGEMM_F_A_DIRECT 64u /* kernels with a_direct, full MR-row tiles: a is op(A) itself, not transposed,
+                              * row stride ctx->a_stride bytes (no A packing) */
 
 /* Everything a micro-kernel needs besides the operands. The assembly kernels read it by these offsets. */
 typedef struct sgemm_ukr_ctx {
@@ -32,6 +37,9 @@ typedef struct sgemm_ukr_ctx {
     float clamp_min;   /* 36 */
     float clamp_max;   /* 40 */
     uint32_t reserved; /* 44 */
+    const void* pf;    /* 48: optional prefetch stream (a hint; kernels may ignore it): two cache lines at */
+    size_t pf_stride;  /* 56:   pf + p * pf_stride for each depth step p, into L2 */
+    size_t a_stride;   /* 64: SGEMM_F_A_DIRECT: A's row stride in bytes */
 } sgemm_ukr_ctx;
 
 _Static_assert(offsetof(sgemm_ukr_ctx, mr) == 0, "asm offset");
@@ -42,13 +50,16 @@ _Static_assert(offsetof(sgemm_ukr_ctx, alpha) == 28, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, beta) == 32, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_min) == 36, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_max) == 40, "asm offset");
+_Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_stride) == 56, "asm offset");
+_Static_assert(offsetof(sgemm_ukr_ctx, a_stride) == 64, "asm offset");
 
 /* C(mr x nr at c, row stride ldc floats) = epilogue(A_panel(MR x kc) * B_panel(kc x NR)).
  * a: kc groups of MR floats (k-major); b: kc groups of NR floats. kc may be 0. */
 typedef void (*sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                  const sgemm_ukr_ctx* ctx);
 
-/* Pack an mc x kc block of op(A) (src points at its first element) into ceil(mc/mr) panels of kc x mr. */
+/* Pack an mc x kc block of op(A) (src points at its first element) into ceil(mc/mr) panels of kc x mr
+ * (k-major; the AVX-512 set uses blocks of 8 depth steps instead, see a_kblock). */
 typedef void (*sgemm_pack_a_fn)(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 /* Pack a kc x nc block of op(B) into ceil(nc/nr) panels of kc x nr. */
 typedef void (*sgemm_pack_b_fn)(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst);
@@ -73,6 +84,9 @@ typedef struct sgemm_kernel_desc {
     sgemm_act_fn act_tile;
     sgemm_small_fn small_m; /* NULL: always the packed path */
     size_t small_m_max;
+    int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
+    size_t a_kblock;        /* packed A panels take MR * round_up(kc, a_kblock) floats (1: MR * kc) */
+    int a_direct;           /* the kernel (and its twin) implement SGEMM_F_A_DIRECT */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;

@@ -15,7 +15,7 @@ internal static class InfoCommand
             json,
         };
         command.SetAction(parse => Run(parse.GetValue(json)));
-        return command;
+        return command.WithExamples("kerno info", "kerno info --json", "KERNO_ISA=avx2 kerno info   # force a kernel set");
     }
 
     private static int Run(bool json)

@@ -124,4 +124,68 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library, EntryPoint = "kerno_bench_fma_peak")]
     internal static partial int kerno_bench_fma_peak(int isa, double seconds, double* gflops);
+
+    // ---- convolution and NN kernels ----
+    [LibraryImport(Library, EntryPoint = "kerno_nchwc_block")]
+    internal static partial int kerno_nchwc_block();
+
+    [LibraryImport(Library, EntryPoint = "kerno_reorder_nchw_to_nchwc")]
+    internal static partial int kerno_reorder_nchw_to_nchwc(float* src, float* dst, long n, long c, long h, long w);
+
+    [LibraryImport(Library, EntryPoint = "kerno_reorder_nchwc_to_nchw")]
+    internal static partial int kerno_reorder_nchwc_to_nchw(float* src, float* dst, long n, long c, long h, long w);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_create")]
+    internal static partial int kerno_conv2d_create(long* input_shape, long* weight_shape, long* strides, long* pads, long* dilations, long group, int layout, int algorithm, int activation, float alpha, float beta, nint* plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_destroy")]
+    internal static partial void kerno_conv2d_destroy(nint plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_algorithm")]
+    internal static partial int kerno_conv2d_algorithm(nint plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_output_shape")]
+    internal static partial int kerno_conv2d_output_shape(nint plan, long* shape);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_packed_size")]
+    internal static partial nuint kerno_conv2d_packed_size(nint plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_workspace_size")]
+    internal static partial nuint kerno_conv2d_workspace_size(nint plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_pack")]
+    internal static partial int kerno_conv2d_pack(nint plan, float* weight, float* bias, float* packed, nuint packed_size);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_run")]
+    internal static partial int kerno_conv2d_run(nint plan, float* input, float* packed, float* residual, float* output, void* workspace, nuint workspace_size);
+
+    [LibraryImport(Library, EntryPoint = "kerno_activation")]
+    internal static partial int kerno_activation(float* x, float* y, nuint n, int activation, float alpha, float beta);
+
+    [LibraryImport(Library, EntryPoint = "kerno_binary")]
+    internal static partial int kerno_binary(int op, float* a, long* a_shape, int a_rank, float* b, long* b_shape, int b_rank, float* y);
+
+    [LibraryImport(Library, EntryPoint = "kerno_softmax")]
+    internal static partial int kerno_softmax(float* x, float* y, long outer, long axis_len, long inner, int log_softmax);
+
+    [LibraryImport(Library, EntryPoint = "kerno_layer_norm")]
+    internal static partial int kerno_layer_norm(float* x, float* scale, float* bias, float* y, long rows, long cols, float epsilon, float* mean, float* inv_std);
+
+    [LibraryImport(Library, EntryPoint = "kerno_batch_norm")]
+    internal static partial int kerno_batch_norm(int layout, float* x, float* y, long n, long c, long spatial, float* scale, float* bias, float* mean, float* var, float epsilon, int activation, float alpha, float beta);
+
+    [LibraryImport(Library, EntryPoint = "kerno_pool2d")]
+    internal static partial int kerno_pool2d(int kind, int layout, float* x, float* y, long* input_shape, long* output_shape, long* kernel, long* strides, long* pads, long* dilations, int count_include_pad);
+
+    [LibraryImport(Library, EntryPoint = "kerno_global_pool")]
+    internal static partial int kerno_global_pool(int kind, int layout, float* x, float* y, long n, long c, long spatial);
+
+    [LibraryImport(Library, EntryPoint = "kerno_transpose")]
+    internal static partial int kerno_transpose(float* x, float* y, long* shape, long* perm, int rank);
+
+    [LibraryImport(Library, EntryPoint = "kerno_resize2d")]
+    internal static partial int kerno_resize2d(int mode, int coordinate_mode, int nearest_mode, float* x, float* y, long nc, long h, long w, long oh, long ow, float scale_h, float scale_w);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv_transpose2d")]
+    internal static partial int kerno_conv_transpose2d(float* x, float* weight, float* bias, float* y, long* input_shape, long* weight_shape, long* output_shape, long* strides, long* pads, long* dilations, long group);
 }

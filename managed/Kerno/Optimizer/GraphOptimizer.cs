@@ -12,6 +12,7 @@ public static class GraphOptimizer
         var passes = new List<IGraphPass>();
         if (level >= OptimizationLevel.Basic)
         {
+            passes.Add(new FoldKnownShapes());
             passes.Add(new FoldConstants());
             passes.Add(new EliminateIdentity());
             passes.Add(new EliminateDeadNodes());

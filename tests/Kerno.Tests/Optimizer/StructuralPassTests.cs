@@ -161,4 +161,28 @@ public class StructuralPassTests
         Assert.That(new FuseMatMulBias().Apply(b.Graph, Context), Is.True);
         Assert.That(b.Graph.Nodes.Single().OpType, Is.EqualTo("FusedMatMul"));
     }
+
+    [Test]
+    public void ShapeOfAKnownShapeBecomesAConstantAndItsArithmeticFolds()
+    {
+        var b = new GraphBuilder().Input("x", 2, 3, 4).Output("y");
+        b.Graph.ValueTypes["x"] = b.Graph.Inputs[0].Type!;
+        b.Constant("two", Tensor.Vector(2L));
+        b.Node("Shape", ["x"], ["s"], new AttributeValue { Name = "start", Kind = AttributeKind.Int, Int = -2 });
+        b.Node("Concat", ["two", "s"], ["shape"], new AttributeValue { Name = "axis", Kind = AttributeKind.Int, Int = 0 });
+        b.Node("Reshape", ["x", "shape"], ["y"]);
+        GraphOptimizer.Run(b.Graph, Context, [new FoldKnownShapes(), new FoldConstants()]);
+        Assert.That(b.Graph.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Reshape" }));
+        Assert.That(b.Graph.Initializers["shape"].ToInt64Array(), Is.EqualTo(new long[] { 2, 3, 4 }));
+    }
+
+    [Test]
+    public void ShapeOfASymbolicShapeStays()
+    {
+        var b = new GraphBuilder().Output("y");
+        b.Graph.Inputs.Add(new ValueInfo("x", new TensorTypeInfo(DataType.Float, new List<Dim> { new(null, "batch"), 3 })));
+        b.Graph.ValueTypes["x"] = b.Graph.Inputs[0].Type!;
+        b.Node("Shape", ["x"], ["y"]);
+        Assert.That(new FoldKnownShapes().Apply(b.Graph, Context), Is.False);
+    }
 }

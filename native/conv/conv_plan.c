@@ -1,0 +1,611 @@
+/* kerno_conv2d_*: convolution plans. A plan validates the geometry once, picks an algorithm and the kernel
+ * table of the active ISA, and sizes the packed weights and the workspace. Running is then a sequence of
+ * kernel-table calls per image and group; nothing here tests the ISA. */
+#include "conv_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct kerno_conv2d {
+    const conv_kernels* k;
+    int32_t layout, algo;
+    kact act;
+    size_t N, C, H, W, K, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, G;
+    size_t OH, OW;
+    size_t b, Cg, Kg, CBg, KBg;  /* per group; channel blocks */
+    /* direct / winograd geometry */
+    size_t Hp, Wp;               /* padded blocked input */
+    int wm;                      /* Winograd m (2, 4, 6), alpha = m + 2 */
+    size_t tiles_h, tiles_w, tc; /* tiles and tiles per chunk */
+    /* sizes in floats */
+    size_t packed_w, packed_bias_off, packed_total;
+    size_t ws_x, ws_y, ws_v, ws_m, ws_total;
+};
+
+static size_t round_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+/* Floats between two transform points of V or M: tc rows of `ld`, plus one cache line so the alpha^2
+ * streams a transform writes (or reads) at once do not all fall into the same L1 set when tc * ld is a
+ * power of two (32 tiles x 256 channels = 32 KiB apart would alias). */
+static size_t wino_pstride(size_t tc, size_t ld) { return tc * ld + 16; }
+
+int32_t kerno_nchwc_block(void) { return (int32_t)conv_kernels_active()->block; }
+
+/* ---- reorders ------------------------------------------------------------------------------------- */
+kerno_status kerno_reorder_nchw_to_nchwc(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    if (!src || !dst || n < 0 || c < 0 || h < 0 || w < 0)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_reorder_nchw_to_nchwc: null buffer or negative shape");
+    const conv_kernels* k = conv_kernels_active();
+    size_t b = k->block, cb = ((size_t)c + b - 1) / b;
+    for (int64_t i = 0; i < n; ++i)
+        k->pack_input(src + (size_t)i * (size_t)(c * h * w), (size_t)c, (size_t)h, (size_t)w,
+                      dst + (size_t)i * cb * b * (size_t)(h * w), (size_t)h, (size_t)w, 0, 0);
+    return KERNO_OK;
+}
+
+kerno_status kerno_reorder_nchwc_to_nchw(const float* src, float* dst, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    if (!src || !dst || n < 0 || c < 0 || h < 0 || w < 0)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_reorder_nchwc_to_nchw: null buffer or negative shape");
+    const conv_kernels* k = conv_kernels_active();
+    size_t b = k->block, cb = ((size_t)c + b - 1) / b;
+    kact none = { KERNO_ACT_NONE, 0, 0 };
+    for (int64_t i = 0; i < n; ++i)
+        k->unpack_output(src + (size_t)i * cb * b * (size_t)(h * w), (size_t)c, (size_t)(h * w),
+                         dst + (size_t)i * (size_t)(c * h * w), NULL, &none);
+    return KERNO_OK;
+}
+
+/* ---- plan ----------------------------------------------------------------------------------------- */
+static int winograd_m(int32_t algo)
+{
+    return algo == KERNO_CONV_WINOGRAD_F2 ? 2 : algo == KERNO_CONV_WINOGRAD_F4 ? 4 : algo == KERNO_CONV_WINOGRAD_F6 ? 6 : 0;
+}
+
+/* AUTO: a small cost model fitted on Zen 4/5 (AVX-512, 1 thread; see docs/PERFORMANCE.md). Winograd's
+ * batched stage runs at about the direct kernel's rate on alpha^2/m^2-times fewer multiplies, plus the
+ * transforms (per tile, point and channel; 8x8 ones cost ~2x the 6x6 ones) plus streaming the transformed
+ * weights U, which are alpha^2/9 times larger than the kernel: from L3 while they fit, else from DRAM. At
+ * batch 1 the last term is what makes small maps with many channels (512 @ 7x7) prefer F(2,3) or direct. */
+static double winograd_cost(const struct kerno_conv2d* p, int m)
+{
+    static const double transform_s[7] = { 0, 0, 6e-11, 0, 9e-11, 0, 1.5e-10 };
+    double a2 = (double)(m + 2) * (m + 2);
+    double tiles = (double)((p->OH + m - 1) / m) * (double)((p->OW + m - 1) / m);
+    double C = (double)(p->CBg * p->b), K = (double)(p->KBg * p->b);
+    double u_bytes = a2 * C * K * 4.0;
+    double gemm = tiles * a2 * C * K * 2.0 / 230e9;
+    double transforms = tiles * a2 * (C + K) * transform_s[m];
+    double stream = u_bytes / (u_bytes <= 24.0 * 1024 * 1024 ? 100e9 : 30e9);
+    return (double)p->G * (gemm + transforms + stream);
+}
+
+static int32_t choose_algorithm(const struct kerno_conv2d* p)
+{
+    if (p->G == p->C && p->G == p->K && p->G > 1)
+        return KERNO_CONV_DEPTHWISE;
+    /* 1x1 on NCHW: the packed SGEMM reads the input in place (no reorders); on small maps the direct kernel's
+     * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
+    if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
+        return KERNO_CONV_GEMM_1X1;
+    /* First layers (3 input channels, small kernel) on NCHW: the direct kernel's per-tile overhead and the
+     * reorders dominate (27 multiply-adds per output); im2col + GEMM reads and writes NCHW directly. */
+    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg < p->b && p->kh * p->kw <= 9 && p->Kg >= 16)
+        return KERNO_CONV_IM2COL;
+    int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
+    if (!wino_ok || p->Cg < 4 || p->Kg < 4)
+        return KERNO_CONV_DIRECT;
+    double best = (double)p->G * 2.0 * (double)(p->CBg * p->b) * (double)(p->KBg * p->b) * 9.0 *
+                  (double)p->OH * (double)p->OW / 230e9;
+    int32_t algo = KERNO_CONV_DIRECT;
+    static const int32_t algos[3] = { KERNO_CONV_WINOGRAD_F2, KERNO_CONV_WINOGRAD_F4, KERNO_CONV_WINOGRAD_F6 };
+    for (int i = 0; i < 3; ++i) {
+        double c = winograd_cost(p, 2 * i + 2);
+        if (c < best) {
+            best = c;
+            algo = algos[i];
+        }
+    }
+    return algo;
+}
+
+static const char* algo_name(int32_t a)
+{
+    static const char* const names[] = { "auto", "im2col", "gemm_1x1", "winograd_f2", "winograd_f4",
+                                         "winograd_f6", "direct", "depthwise" };
+    return a >= 0 && a <= KERNO_CONV_DEPTHWISE ? names[a] : "unknown";
+}
+
+kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weight_shape, const int64_t* strides,
+                                 const int64_t* pads, const int64_t* dilations, int64_t group, int32_t layout,
+                                 int32_t algorithm, int32_t activation, float alpha, float beta,
+                                 kerno_conv2d_t** plan)
+{
+    static const char fn[] = "kerno_conv2d_create";
+    if (!plan)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: plan is NULL", fn);
+    *plan = NULL;
+    if (!input_shape || !weight_shape || !strides || !pads || !dilations)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: a shape array is NULL", fn);
+    for (int i = 0; i < 4; ++i) {
+        if (input_shape[i] <= 0 || weight_shape[i] <= 0)
+            return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: shapes must be positive", fn);
+        if (pads[i] < 0)
+            return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: pads must be >= 0", fn);
+        if (input_shape[i] > (1 << 24) || weight_shape[i] > (1 << 24) || pads[i] > (1 << 20))
+            return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: dimension too large", fn);
+    }
+    for (int i = 0; i < 2; ++i)
+        if (strides[i] <= 0 || dilations[i] <= 0 || strides[i] > (1 << 20) || dilations[i] > (1 << 20))
+            return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: strides and dilations must be positive", fn);
+    if (group <= 0 || input_shape[1] % group != 0 || weight_shape[0] % group != 0 ||
+        weight_shape[1] != input_shape[1] / group)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT,
+                          "%s: group %lld does not divide C=%lld and K=%lld, or weight C/group %lld != %lld", fn,
+                          (long long)group, (long long)input_shape[1], (long long)weight_shape[0],
+                          (long long)weight_shape[1], (long long)(input_shape[1] / (group > 0 ? group : 1)));
+    if (layout != KERNO_LAYOUT_NCHW && layout != KERNO_LAYOUT_NCHWC)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: unknown layout %d", fn, layout);
+    if (activation < KERNO_ACT_NONE || activation > KERNO_ACT_SILU)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", fn, activation);
+    if (activation == KERNO_ACT_CLIP && !(alpha <= beta))
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: Clip needs alpha (min) <= beta (max)", fn);
+
+    struct kerno_conv2d p;
+    memset(&p, 0, sizeof p);
+    p.k = conv_kernels_active();
+    p.layout = layout;
+    p.act.kind = activation;
+    p.act.alpha = alpha;
+    p.act.beta = beta;
+    p.N = (size_t)input_shape[0]; p.C = (size_t)input_shape[1]; p.H = (size_t)input_shape[2]; p.W = (size_t)input_shape[3];
+    p.K = (size_t)weight_shape[0]; p.kh = (size_t)weight_shape[2]; p.kw = (size_t)weight_shape[3];
+    p.sh = (size_t)strides[0]; p.sw = (size_t)strides[1];
+    p.pt = (size_t)pads[0]; p.pl = (size_t)pads[1]; p.pb = (size_t)pads[2]; p.pr = (size_t)pads[3];
+    p.dh = (size_t)dilations[0]; p.dw = (size_t)dilations[1];
+    p.G = (size_t)group;
+    size_t ekh = (p.kh - 1) * p.dh + 1, ekw = (p.kw - 1) * p.dw + 1;
+    if (p.H + p.pt + p.pb < ekh || p.W + p.pl + p.pr < ekw)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: the dilated kernel %zux%zu is larger than the padded input", fn, ekh, ekw);
+    p.OH = (p.H + p.pt + p.pb - ekh) / p.sh + 1;
+    p.OW = (p.W + p.pl + p.pr - ekw) / p.sw + 1;
+    p.b = p.k->block;
+    p.Cg = p.C / p.G; p.Kg = p.K / p.G;
+    p.CBg = (p.Cg + p.b - 1) / p.b; p.KBg = (p.Kg + p.b - 1) / p.b;
+
+    int32_t algo = algorithm == KERNO_CONV_AUTO ? choose_algorithm(&p) : algorithm;
+    int depthwise = p.G == p.C && p.G == p.K;
+    switch (algo) {
+    case KERNO_CONV_DEPTHWISE:
+        if (!depthwise)
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: depthwise needs group == C == K", fn);
+        break;
+    case KERNO_CONV_WINOGRAD_F2: case KERNO_CONV_WINOGRAD_F4: case KERNO_CONV_WINOGRAD_F6:
+        if (!(p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1))
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: Winograd needs a 3x3 kernel, stride 1, dilation 1", fn);
+        break;
+    case KERNO_CONV_DIRECT:
+        break;
+    case KERNO_CONV_GEMM_1X1:
+        if (p.kh != 1 || p.kw != 1 || p.dh != 1 || p.dw != 1)
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: gemm_1x1 needs a 1x1 kernel", fn);
+        /* fall through */
+    case KERNO_CONV_IM2COL:
+        if (layout != KERNO_LAYOUT_NCHW)
+            return kerno_fail(KERNO_ERR_UNSUPPORTED, "%s: %s runs on NCHW (direct covers NCHWc)", fn, algo_name(algo));
+        break;
+    default:
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: unknown algorithm %d", fn, algorithm);
+    }
+    if (layout == KERNO_LAYOUT_NCHWC && p.G > 1 && !(algo == KERNO_CONV_DEPTHWISE) &&
+        (p.Cg % p.b != 0 || p.Kg % p.b != 0))
+        return kerno_fail(KERNO_ERR_UNSUPPORTED,
+                          "%s: NCHWc grouped convolution needs C/group and K/group to be multiples of %zu", fn, p.b);
+    p.algo = algo;
+
+    size_t b = p.b;
+    if (algo == KERNO_CONV_GEMM_1X1 || algo == KERNO_CONV_IM2COL) {
+        /* weights stay [G][Kg][Cg*kh*kw] (ONNX order: the GEMM's A), bias [K] */
+        p.packed_w = p.K * p.Cg * p.kh * p.kw;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + round_up(p.K, 16);
+        size_t kred = p.Cg * p.kh * p.kw, ohw = p.OH * p.OW;
+        int copy_free = algo == KERNO_CONV_GEMM_1X1 && p.sh == 1 && p.sw == 1 && !p.pt && !p.pl && !p.pb && !p.pr;
+        if (algo == KERNO_CONV_GEMM_1X1 && !copy_free) {
+            p.tc = ohw;                  /* strided / padded 1x1: gather the sampled pixels once */
+            p.ws_x = round_up(kred * ohw, 16);
+        } else if (algo == KERNO_CONV_IM2COL) {
+            /* columns per im2col chunk: about 1 MiB of col, whole rows of output pixels are not needed */
+            size_t nc = (256u * 1024u) / kred;
+            nc = nc < 96 ? 96 : round_up(nc, 32);
+            p.tc = nc > ohw ? ohw : nc;
+            p.ws_x = round_up(kred * p.tc, 16);
+        }
+    } else if (algo == KERNO_CONV_DEPTHWISE) {
+        /* NCHWc: weights [CB][kh][kw][b]. NCHW with kh <= 16: ONNX's [C][kh][kw] on the planes, a zero row as
+         * workspace; taller kernels go through reorders around the blocked kernel. */
+        size_t CB = (p.C + b - 1) / b;
+        p.packed_w = CB * p.kh * p.kw * b;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + CB * b;
+        if (layout == KERNO_LAYOUT_NCHW && p.kh <= 16) {
+            p.wm = 1; /* marks the plane kernel: a zero row and kh row buffers (see dwconv.inc) */
+            p.ws_x = round_up((p.kh + 1) * (p.pl + p.W + (p.kw - 1) * p.dw + 2 * b * p.sw + b), 16);
+        } else if (layout == KERNO_LAYOUT_NCHW) {
+            p.ws_x = round_up(CB * p.H * p.W * b, 16);
+            p.ws_y = round_up(CB * p.OH * p.OW * b, 16);
+        }
+    } else if (algo == KERNO_CONV_DIRECT) {
+        p.Hp = p.H + p.pt + p.pb;
+        p.Wp = p.W + p.pl + p.pr;
+        p.packed_w = p.G * p.KBg * p.CBg * p.kh * p.kw * b * b;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + p.G * p.KBg * b;
+        int need_x = layout == KERNO_LAYOUT_NCHW || p.pt || p.pl || p.pb || p.pr || p.G > 1;
+        if (need_x)
+            p.ws_x = round_up(p.CBg * p.Hp * p.Wp * b, 16);
+        if (layout == KERNO_LAYOUT_NCHW)
+            p.ws_y = round_up(p.KBg * p.OH * p.OW * b, 16);
+    } else {
+        int m = winograd_m(algo), wa = m + 2;
+        p.wm = m;
+        p.tiles_h = (p.OH + m - 1) / m;
+        p.tiles_w = (p.OW + m - 1) / m;
+        p.Hp = p.tiles_h * m + 2;
+        if (p.Hp < p.pt + p.H) p.Hp = p.pt + p.H;
+        p.Wp = p.tiles_w * m + 2;
+        if (p.Wp < p.pl + p.W) p.Wp = p.pl + p.W;
+        size_t Cp = p.CBg * b, Kp = p.KBg * b, tiles = p.tiles_h * p.tiles_w;
+        /* Tiles per chunk. Each chunk streams all of U (alpha^2 x Cp x Kp), so a chunk's V and M
+         * (alpha^2 x tc x (Cp + Kp) floats) get a budget of U/4, within [512 KiB, 16 MiB]: small U stays in L2
+         * and chunks stay in L2 too; a U larger than L3 (512x512 channels: 37 MiB) is read once or twice. */
+        size_t u_bytes = (size_t)wa * wa * Cp * Kp * sizeof(float);
+        size_t budget = u_bytes / 4;
+        if (budget < 512u * 1024u) budget = 512u * 1024u;
+        if (budget > 16u * 1024u * 1024u) budget = 16u * 1024u * 1024u;
+        size_t tc = (budget / sizeof(float)) / ((size_t)wa * wa * (Cp + Kp));
+        if (tc < 12) tc = 12;
+        tc = round_up(tc, 12);
+        if (tc > tiles) tc = tiles;
+        p.tc = tc;
+        p.packed_w = p.G * (size_t)wa * wa * p.KBg * Cp * b;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + p.G * Kp;
+        p.ws_x = round_up(p.CBg * p.Hp * p.Wp * b, 16);
+        p.ws_v = round_up((size_t)wa * wa * wino_pstride(tc, Cp), 16);
+        p.ws_m = round_up((size_t)wa * wa * wino_pstride(tc, Kp), 16);
+        if (layout == KERNO_LAYOUT_NCHW)
+            p.ws_y = round_up(p.KBg * p.OH * p.OW * b, 16);
+    }
+    p.ws_total = p.ws_x + p.ws_y + p.ws_v + p.ws_m;
+
+    struct kerno_conv2d* out = malloc(sizeof *out);
+    if (!out)
+        return kerno_fail(KERNO_ERR_OUT_OF_MEMORY, "%s: out of memory", fn);
+    *out = p;
+    *plan = out;
+    return KERNO_OK;
+}
+
+void kerno_conv2d_destroy(kerno_conv2d_t* plan) { free(plan); }
+
+int32_t kerno_conv2d_algorithm(const kerno_conv2d_t* plan) { return plan ? plan->algo : -1; }
+
+kerno_status kerno_conv2d_output_shape(const kerno_conv2d_t* p, int64_t* shape)
+{
+    if (!p || !shape)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_conv2d_output_shape: NULL argument");
+    shape[0] = (int64_t)p->N; shape[1] = (int64_t)p->K; shape[2] = (int64_t)p->OH; shape[3] = (int64_t)p->OW;
+    return KERNO_OK;
+}
+
+size_t kerno_conv2d_packed_size(const kerno_conv2d_t* p) { return p ? p->packed_total * sizeof(float) : 0; }
+
+size_t kerno_conv2d_workspace_size(const kerno_conv2d_t* p) { return p ? p->ws_total * sizeof(float) : 0; }
+
+/* ---- weight packing ------------------------------------------------------------------------------ */
+/* G of F(m, 3): alpha x 3, rows = interpolation points (see winograd.inc). */
+static const double wino_g2[4][3] = { { 1, 0, 0 }, { .5, .5, .5 }, { .5, -.5, .5 }, { 0, 0, 1 } };
+static const double wino_g4[6][3] = {
+    { 1.0 / 4, 0, 0 }, { -1.0 / 6, -1.0 / 6, -1.0 / 6 }, { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
+    { 1.0 / 24, 1.0 / 12, 1.0 / 6 }, { 1.0 / 24, -1.0 / 12, 1.0 / 6 }, { 0, 0, 1 } };
+static const double wino_g6[8][3] = {
+    { 1, 0, 0 }, { -2.0 / 9, -2.0 / 9, -2.0 / 9 }, { -2.0 / 9, 2.0 / 9, -2.0 / 9 },
+    { 1.0 / 90, 1.0 / 45, 2.0 / 45 }, { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
+    { 32.0 / 45, 16.0 / 45, 8.0 / 45 }, { 32.0 / 45, -16.0 / 45, 8.0 / 45 }, { 0, 0, 1 } };
+
+static void wino_transform_kernel(int m, const float* g, double* u /* alpha x alpha */)
+{
+    int alpha = m + 2;
+    const double* Gm = m == 2 ? &wino_g2[0][0] : m == 4 ? &wino_g4[0][0] : &wino_g6[0][0];
+    double t[8][3];
+    for (int i = 0; i < alpha; ++i)
+        for (int j = 0; j < 3; ++j)
+            t[i][j] = Gm[i * 3 + 0] * g[0 * 3 + j] + Gm[i * 3 + 1] * g[1 * 3 + j] + Gm[i * 3 + 2] * g[2 * 3 + j];
+    for (int i = 0; i < alpha; ++i)
+        for (int j = 0; j < alpha; ++j)
+            u[i * alpha + j] = t[i][0] * Gm[j * 3 + 0] + t[i][1] * Gm[j * 3 + 1] + t[i][2] * Gm[j * 3 + 2];
+}
+
+kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, const float* bias, float* packed,
+                               size_t packed_size)
+{
+    static const char fn[] = "kerno_conv2d_pack";
+    if (!p || !weight || !packed)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (packed_size < p->packed_total * sizeof(float))
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: packed buffer of %zu bytes, needs %zu", fn, packed_size,
+                          p->packed_total * sizeof(float));
+    if (((uintptr_t)packed & 63) != 0)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: packed buffer must be 64-byte aligned", fn);
+    memset(packed, 0, p->packed_total * sizeof(float));
+    const size_t b = p->b, kh = p->kh, kw = p->kw, Cg = p->Cg, Kg = p->Kg;
+    float* pb = packed + p->packed_bias_off;
+    if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL) {
+        memcpy(packed, weight, p->K * Cg * kh * kw * sizeof(float));
+        if (bias) memcpy(pb, bias, p->K * sizeof(float));
+        return KERNO_OK;
+    }
+    if (p->algo == KERNO_CONV_DEPTHWISE) {
+        for (size_t c = 0; c < p->C; ++c) {
+            for (size_t t = 0; t < kh * kw; ++t) {
+                if (p->wm == 1)
+                    packed[c * kh * kw + t] = weight[c * kh * kw + t];
+                else
+                    packed[((c / b) * kh * kw + t) * b + c % b] = weight[c * kh * kw + t];
+            }
+            if (bias) pb[c] = bias[c];
+        }
+        return KERNO_OK;
+    }
+    if (p->algo == KERNO_CONV_DIRECT) {
+        size_t per_group = p->KBg * p->CBg * kh * kw * b * b;
+        for (size_t g = 0; g < p->G; ++g)
+            for (size_t k = 0; k < Kg; ++k) {
+                for (size_t c = 0; c < Cg; ++c)
+                    for (size_t ky = 0; ky < kh; ++ky)
+                        for (size_t kx = 0; kx < kw; ++kx) {
+                            size_t dst = g * per_group + ((((k / b) * p->CBg + c / b) * kh + ky) * kw + kx) * b * b +
+                                         (c % b) * b + k % b;
+                            packed[dst] = weight[(((g * Kg + k) * Cg + c) * kh + ky) * kw + kx];
+                        }
+                if (bias) pb[g * p->KBg * b + k] = bias[g * Kg + k];
+            }
+        return KERNO_OK;
+    }
+    /* Winograd: U[g][p][kb][c][b] = (G w G^T)[p], computed in double. Per (output block, input channel) the
+     * b transformed kernels go through a small [P][b] tile, so each point receives one contiguous run of b. */
+    int m = p->wm, alpha = m + 2, P = alpha * alpha;
+    size_t Cp = p->CBg * b;
+    size_t per_point = p->KBg * Cp * b, per_group = (size_t)P * per_point;
+    double u[64];
+    float tile[64 * 16];
+    for (size_t g = 0; g < p->G; ++g)
+        for (size_t kb = 0; kb < p->KBg; ++kb) {
+            size_t nk = Kg - kb * b < b ? Kg - kb * b : b;
+            for (size_t c = 0; c < Cg; ++c) {
+                memset(tile, 0, sizeof tile);
+                for (size_t ko = 0; ko < nk; ++ko) {
+                    wino_transform_kernel(m, weight + ((g * Kg + kb * b + ko) * Cg + c) * 9, u);
+                    for (int pt = 0; pt < P; ++pt)
+                        tile[pt * b + ko] = (float)u[pt];
+                }
+                float* dst = packed + g * per_group + (kb * Cp + c) * b;
+                for (int pt = 0; pt < P; ++pt)
+                    memcpy(dst + (size_t)pt * per_point, tile + pt * b, b * sizeof(float));
+            }
+            for (size_t ko = 0; ko < nk && bias; ++ko)
+                pb[g * p->KBg * b + kb * b + ko] = bias[g * Kg + kb * b + ko];
+        }
+    return KERNO_OK;
+}
+
+/* ---- running ------------------------------------------------------------------------------------- */
+static void run_winograd(const struct kerno_conv2d* p, const float* xpad, const float* U, const float* bias,
+                         const float* residual, float* y, const kact* act, float* V, float* M)
+{
+    const conv_kernels* k = p->k;
+    int m = p->wm, alpha = m + 2, P = alpha * alpha, fi = m / 2 - 1;
+    size_t b = p->b, Cp = p->CBg * b, Kp = p->KBg * b;
+    size_t tiles = p->tiles_h * p->tiles_w, tc = p->tc;
+    size_t per_point = p->KBg * Cp * b;
+    for (size_t t0 = 0; t0 < tiles; t0 += tc) {
+        size_t count = tiles - t0 < tc ? tiles - t0 : tc;
+        size_t vps = wino_pstride(tc, Cp), mps = wino_pstride(tc, Kp);
+        k->wino_input[fi](xpad, p->CBg, p->Hp, p->Wp, p->tiles_w, t0, count, V, Cp, vps);
+        for (int pt = 0; pt < P; ++pt)
+            k->wino_gemm(V + (size_t)pt * vps, Cp, U + (size_t)pt * per_point, Cp, p->KBg, M + (size_t)pt * mps, Kp,
+                         count);
+        k->wino_output[fi](M, Kp, mps, p->KBg, p->tiles_w, t0, count, bias, residual, y, p->OH, p->OW, act);
+    }
+}
+
+/* im2col rows [(c, ky, kx)][j0, j0 + nc) of one image/group (NCHW), zero where the window is in the padding. */
+static void im2col(const struct kerno_conv2d* p, const float* x, size_t j0, size_t nc, float* col)
+{
+    size_t r = 0;
+    for (size_t c = 0; c < p->Cg; ++c)
+        for (size_t ky = 0; ky < p->kh; ++ky)
+            for (size_t kx = 0; kx < p->kw; ++kx, ++r) {
+                float* dst = col + r * nc;
+                const float* xc = x + c * p->H * p->W;
+                size_t oh = j0 / p->OW, ow = j0 % p->OW;
+                for (size_t j = 0; j < nc;) {
+                    ptrdiff_t iy = (ptrdiff_t)(oh * p->sh + ky * p->dh) - (ptrdiff_t)p->pt;
+                    size_t run = p->OW - ow < nc - j ? p->OW - ow : nc - j;
+                    if (iy < 0 || iy >= (ptrdiff_t)p->H) {
+                        memset(dst + j, 0, run * sizeof(float));
+                    } else {
+                        const float* row = xc + (size_t)iy * p->W;
+                        ptrdiff_t ix = (ptrdiff_t)(ow * p->sw + kx * p->dw) - (ptrdiff_t)p->pl;
+                        /* outputs q in [lo, hi) read inside the row: a plain copy for stride 1 */
+                        ptrdiff_t s = (ptrdiff_t)p->sw, W = (ptrdiff_t)p->W;
+                        size_t lo = ix >= 0 ? 0 : (size_t)((-ix + s - 1) / s);
+                        size_t hi = ix >= W ? 0 : (size_t)((W - ix + s - 1) / s);
+                        if (hi > run) hi = run;
+                        if (lo > hi) lo = hi;
+                        for (size_t q = 0; q < lo; ++q) dst[j + q] = 0.0f;
+                        if (s == 1)
+                            memcpy(dst + j + lo, row + ix + (ptrdiff_t)lo, (hi - lo) * sizeof(float));
+                        else
+                            for (size_t q = lo; q < hi; ++q) dst[j + q] = row[ix + (ptrdiff_t)q * s];
+                        for (size_t q = hi; q < run; ++q) dst[j + q] = 0.0f;
+                    }
+                    j += run;
+                    ow = 0;
+                    ++oh;
+                }
+            }
+}
+
+/* GEMM_1X1 and IM2COL: per image and group, Y[Kg][OH*OW] = act(W[Kg][Cg*kh*kw] x X' + bias (+ residual)) with
+ * the packed SGEMM; X' is the NCHW input itself (1x1, stride 1, no padding), its strided gather, or im2col
+ * chunks of columns. The residual goes in as C with beta = 1, so the epilogue order matches ONNX fusion. */
+static kerno_status run_gemm(const struct kerno_conv2d* p, const float* input, const float* packed,
+                             const float* residual, float* output, float* col)
+{
+    const size_t kred = p->Cg * p->kh * p->kw, ohw = p->OH * p->OW;
+    const float* pbias = packed + p->packed_bias_off;
+    int copy_free = p->algo == KERNO_CONV_GEMM_1X1 && p->ws_x == 0;
+    for (size_t n = 0; n < p->N; ++n)
+        for (size_t g = 0; g < p->G; ++g) {
+            const float* xg = input + (n * p->C + g * p->Cg) * p->H * p->W;
+            float* yg = output + (n * p->K + g * p->Kg) * ohw;
+            const float* wg = packed + g * p->Kg * kred;
+            float beta = 0.0f;
+            if (residual) {
+                const float* rg = residual + (n * p->K + g * p->Kg) * ohw;
+                if (rg != yg) memmove(yg, rg, p->Kg * ohw * sizeof(float));
+                beta = 1.0f;
+            }
+            kerno_sgemm_epilogue_t ep = { p->act.kind, KERNO_BIAS_ROW, p->act.alpha, p->act.beta, pbias + g * p->Kg };
+            kerno_status st;
+            if (copy_free) {
+                st = kerno_sgemm(0, 0, p->Kg, ohw, kred, 1.0f, wg, kred, xg, ohw, beta, yg, ohw, &ep);
+            } else {
+                st = KERNO_OK;
+                for (size_t j0 = 0; j0 < ohw && st == KERNO_OK; j0 += p->tc) {
+                    size_t nc = ohw - j0 < p->tc ? ohw - j0 : p->tc;
+                    im2col(p, xg, j0, nc, col);
+                    st = kerno_sgemm(0, 0, p->Kg, nc, kred, 1.0f, wg, kred, col, nc, beta, yg + j0, ohw, &ep);
+                }
+            }
+            if (st != KERNO_OK)
+                return st;
+        }
+    return KERNO_OK;
+}
+
+kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const float* packed, const float* residual,
+                              float* output, void* workspace, size_t workspace_size)
+{
+    static const char fn[] = "kerno_conv2d_run";
+    if (!p || !input || !packed || !output)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: NULL argument", fn);
+    if (workspace_size < p->ws_total * sizeof(float) || (p->ws_total && !workspace))
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: workspace of %zu bytes, needs %zu", fn, workspace_size,
+                          p->ws_total * sizeof(float));
+    if (((uintptr_t)packed & 63) != 0)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "%s: packed weights must be 64-byte aligned", fn);
+    const conv_kernels* k = p->k;
+    const size_t b = p->b;
+    float* ws = workspace;
+    float* wx = ws;
+    float* wy = wx + p->ws_x;
+    float* wv = wy + p->ws_y;
+    float* wm = wv + p->ws_v;
+    const float* pbias = packed + p->packed_bias_off;
+    const kact none = { KERNO_ACT_NONE, 0, 0 };
+    const int nchw = p->layout == KERNO_LAYOUT_NCHW;
+    /* NCHW output: kernels write blocked into the workspace; the unpack adds the residual and activates. */
+    const kact* kernel_act = nchw ? &none : &p->act;
+
+    if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL)
+        return run_gemm(p, input, packed, residual, output, wx);
+    if (p->algo == KERNO_CONV_DEPTHWISE) {
+        size_t CB = (p->C + b - 1) / b;
+        for (size_t n = 0; n < p->N; ++n) {
+            conv_dw_args a = { 0 };
+            if (p->wm == 1) {
+                size_t ohw = p->OH * p->OW;
+                a.x = input + n * p->C * p->H * p->W;
+                a.y = output + n * p->C * ohw;
+                a.residual = residual ? residual + n * p->C * ohw : NULL;
+                a.w = packed; a.bias = pbias;
+                a.H = p->H; a.W = p->W; a.OH = p->OH; a.OW = p->OW; a.kh = p->kh; a.kw = p->kw;
+                a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pad_t = p->pt; a.pad_l = p->pl;
+                a.act = p->act;
+                k->dwconv_nchw(&a, p->C, wx);
+                continue;
+            }
+            if (nchw) {
+                k->pack_input(input + n * p->C * p->H * p->W, p->C, p->H, p->W, wx, p->H, p->W, 0, 0);
+                a.x = wx;
+                a.y = wy;
+            } else {
+                a.x = input + n * CB * p->H * p->W * b;
+                a.y = output + n * CB * p->OH * p->OW * b;
+                a.residual = residual ? residual + n * CB * p->OH * p->OW * b : NULL;
+            }
+            a.w = packed; a.bias = pbias;
+            a.CB = CB; a.H = p->H; a.W = p->W; a.OH = p->OH; a.OW = p->OW; a.kh = p->kh; a.kw = p->kw;
+            a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pad_t = p->pt; a.pad_l = p->pl;
+            a.act = *kernel_act;
+            k->dwconv(&a);
+            if (nchw)
+                k->unpack_output(wy, p->C, p->OH * p->OW, output + n * p->K * p->OH * p->OW,
+                                 residual ? residual + n * p->K * p->OH * p->OW : NULL, &p->act);
+        }
+        return KERNO_OK;
+    }
+
+    const size_t OHW = p->OH * p->OW;
+    for (size_t n = 0; n < p->N; ++n) {
+        for (size_t g = 0; g < p->G; ++g) {
+            /* The input of this image and group, padded and blocked. */
+            const float* xg;
+            if (nchw) {
+                k->pack_input(input + (n * p->C + g * p->Cg) * p->H * p->W, p->Cg, p->H, p->W, wx, p->Hp, p->Wp, p->pt, p->pl);
+                xg = wx;
+            } else {
+                size_t CB = p->G * p->CBg;
+                const float* src = input + (n * CB + g * p->CBg) * p->H * p->W * b;
+                if (p->ws_x) {
+                    k->pad_blocked(src, p->CBg, p->H, p->W, wx, p->Hp, p->Wp, p->pt, p->pl);
+                    xg = wx;
+                } else {
+                    xg = src;
+                }
+            }
+            float* yg;
+            const float* rg = NULL;
+            if (nchw) {
+                yg = wy;
+            } else {
+                size_t KB = p->G * p->KBg;
+                yg = output + (n * KB + g * p->KBg) * OHW * b;
+                if (residual)
+                    rg = residual + (yg - output);
+            }
+            const float* wg = packed + g * (p->packed_w / p->G);
+            const float* bg = pbias + g * p->KBg * b;
+            if (p->algo == KERNO_CONV_DIRECT) {
+                conv_direct_args a = { 0 };
+                a.x = xg; a.w = wg; a.bias = bg; a.residual = rg; a.y = yg;
+                a.CB = p->CBg; a.C = p->Cg; a.KB = p->KBg; a.Hp = p->Hp; a.Wp = p->Wp; a.OH = p->OH; a.OW = p->OW;
+                a.kh = p->kh; a.kw = p->kw; a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw;
+                a.kb_begin = 0; a.kb_end = p->KBg;
+                a.act = *kernel_act;
+                k->direct(&a);
+            } else {
+                run_winograd(p, xg, wg, bg, rg, yg, kernel_act, wv, wm);
+            }
+            if (nchw) {
+                size_t off = (n * p->K + g * p->Kg) * OHW;
+                k->unpack_output(wy, p->Kg, OHW, output + off, residual ? residual + off : NULL, &p->act);
+            }
+        }
+    }
+    return KERNO_OK;
+}

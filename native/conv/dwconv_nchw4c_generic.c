@@ -1,0 +1,3 @@
+/* dwconv kernels, NCHW4c, generic (instantiates dwconv.inc). */
+#define KV_ISA_GENERIC 1
+#include "dwconv.inc"
