@@ -45,9 +45,9 @@ public sealed class InferenceSession : IDisposable
         ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
         // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
         // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
-        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth);
+        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
         Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses);
-        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
+        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
         OptimizedModel = optimized;
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
