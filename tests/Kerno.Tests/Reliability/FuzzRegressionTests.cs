@@ -3,12 +3,12 @@ namespace Kerno.Tests.Reliability;
 /// <summary>
 /// Every input the fuzzers found that broke a promise, or that an operator failed on with an internal error
 /// (IndexOutOfRangeException and the like, wrapped in a KernoModelException), replayed with the random-input
-/// seed the fuzz loop used for it and a few more. Files live in Regressions/ (a few hundred bytes each).
+/// seed the fuzz loop used for it and a few more. Files live in Regressions/tiny/ (a few hundred bytes each; the repository keeps only tiny generated models).
 /// </summary>
 [Category("Reliability")]
 public class FuzzRegressionTests
 {
-    private static string Folder => Path.Combine(RepoPaths.Root, "tests", "Kerno.Tests", "Reliability", "Regressions");
+    private static string Folder => Path.Combine(RepoPaths.Root, "tests", "Kerno.Tests", "Reliability", "Regressions", "tiny");
 
     /// <summary>File, the input seed of the fuzz execution that found it, and what it was.</summary>
     private static readonly (string File, int Seed, string Bug)[] Cases =
