@@ -90,14 +90,69 @@ Task("TestSanitize")
         Run("ctest", $"--test-dir \"{dir}\" --output-on-failure --output-junit \"{results}/native-sanitize.xml\"");
     }));
 
+// libFuzzer harnesses over libkerno (tests/fuzz/native), built with clang and ASan+UBSan into build/fuzz.
+var fuzzSeconds = Argument("fuzz-seconds", 30);
+void RunNativeFuzzers(int seconds)
+{
+    var dir = root.Combine("build/fuzz");
+    if (!FileExists(dir.CombineWithFilePath("CMakeCache.txt")))
+        Run("cmake", $"-S \"{root}\" -B \"{dir}\" -DCMAKE_C_COMPILER=clang -DKERNO_FUZZ=ON -DKERNO_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo");
+    Run("cmake", $"--build \"{dir}\" --parallel --target sgemm_fuzz");
+    var corpus = dir.Combine("corpus-sgemm");
+    var crashes = dir.Combine("crashes");
+    EnsureDirectoryExists(corpus);
+    EnsureDirectoryExists(crashes);
+    // Fixed seed; the corpus grows across runs on the same machine. A crash input lands in build/fuzz/crashes/.
+    Run($"{dir}/tests/fuzz/native/sgemm_fuzz", $"-seed=1 -max_total_time={seconds} -timeout=10 -rss_limit_mb=2048 " +
+        $"-print_final_stats=1 -artifact_prefix=\"{crashes}/\" \"{corpus}\"");
+}
+
+Task("FuzzNative")
+    .Description("Build the libFuzzer harnesses (clang, ASan+UBSan) and fuzz libkerno's SGEMM for --fuzz-seconds (default 30).")
+    .Does(() => RunNativeFuzzers(fuzzSeconds));
+
+Task("TestFuzz")
+    .Description("The CI-sized native fuzz run (the managed fuzz loop runs inside the NUnit suite); counts as one test.")
+    .Does(() => TestStep("native fuzz (libFuzzer, SGEMM)", () =>
+    {
+        RunNativeFuzzers(fuzzSeconds);
+        stepsPassed++;
+    }));
+
+Task("FuzzManaged")
+    .Description("The managed fuzz loop (Kerno.Fuzz loop) for --fuzz-seconds; SharpFuzz with libFuzzer/AFL++: docs/FUZZING.md.")
+    .IsDependentOn("Build")
+    .Does(() => Run("dotnet", $"artifacts/bin/Kerno.Fuzz/{configuration.ToLowerInvariant()}/Kerno.Fuzz.dll loop {fuzzSeconds}"));
+
+Task("Soak")
+    .Description("The long soak and corruption runs: KERNO_SOAK_SECONDS (default 600) of session runs, every corrupted variant run.")
+    .IsDependentOn("Build")
+    .Does(() =>
+    {
+        var soak = EnvironmentVariable("KERNO_SOAK_SECONDS") ?? "600";
+        int code = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = $"test Kerno.slnx -c {configuration} --no-build --nologo --filter \"Category=Reliability\"",
+            WorkingDirectory = root,
+            EnvironmentVariables = new Dictionary<string, string>
+            {
+                ["KERNO_SOAK_SECONDS"] = soak, ["KERNO_RELIABILITY_FULL"] = "1",
+                ["KERNO_FUZZ_SECONDS"] = soak, ["KERNO_FUZZ_EXECUTIONS"] = "100000000",
+            },
+        });
+        if (code != 0)
+            throw new Exception("soak failed");
+    });
+
 Task("CleanTestResults").Does(() => CleanDirectory(results));
 
 Task("Test")
-    .Description("Every test: native (x86-64 incl. valgrind, ASan+UBSan, AArch64 under qemu) managed, and the package consumer test; prints 'N passed, N failed, N skipped'.")
+    .Description("Every test: native (x86-64 incl. valgrind, ASan+UBSan, AArch64 under qemu), the native fuzz run, managed (incl. the corruption test and the managed fuzz loop), and the package consumer test; prints 'N passed, N failed, N skipped'.")
     .IsDependentOn("CleanTestResults")
     .IsDependentOn("TestNative")
     .IsDependentOn("TestArm64")
     .IsDependentOn("TestSanitize")
+    .IsDependentOn("TestFuzz")
     .IsDependentOn("TestPackage")
     .IsDependentOn("TestManaged")
     .Does(() =>

@@ -5,7 +5,8 @@
 # test line (DejaVu Sans, fonts-dejavu-core).
 set -euo pipefail
 
-packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata fonts-dejavu-core)
+# clang + libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/native); valgrind: the memcheck runs of the C tests.
+packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata fonts-dejavu-core clang libclang-rt-14-dev valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

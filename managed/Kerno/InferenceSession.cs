@@ -46,16 +46,16 @@ public sealed class InferenceSession : IDisposable
         ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
         // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
         // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
-        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth);
+        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
         Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits());
-        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth);
+        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
         OptimizedModel = optimized;
         if (options.Backend == ExecutionBackend.Native)
         {
             int threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Execution.KernoThreadPool.PhysicalCores;
             // Weights the native kernels packed are dropped from the optimized copy (never from the model as loaded,
             // which runs when a caller feeds an initializer).
-            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model));
+            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements);
         }
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();

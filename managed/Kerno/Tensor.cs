@@ -36,7 +36,10 @@ public abstract class Tensor : Value
     /// <summary>The CLR type of the elements.</summary>
     public abstract Type ElementType { get; }
 
-    /// <summary>Product of <paramref name="shape"/>, checked: throws when negative or above <see cref="int.MaxValue"/>.</summary>
+    /// <summary>
+    /// Product of <paramref name="shape"/>, checked: throws when negative or above <see cref="int.MaxValue"/>, or,
+    /// during a session's run, above its <see cref="SessionOptions.MaxTensorElements"/>.
+    /// </summary>
     public static int ElementCount(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -48,6 +51,9 @@ public abstract class Tensor : Value
             if (n > int.MaxValue)
                 throw new ArgumentException($"shape [{string.Join(",", shape.ToArray())}] has more than {int.MaxValue} elements");
         }
+        long cap = Execution.RunLimits.MaxElements;
+        if (cap > 0 && n > cap)
+            throw new ArgumentException($"shape [{string.Join(",", shape.ToArray())}] has {n} elements, over the limit of {cap} (MaxTensorElements)");
         return (int)n;
     }
 

@@ -26,8 +26,17 @@ internal sealed class NativeExecutor : IDisposable
     private readonly object planLock = new();
     private bool disposed;
 
-    public NativeExecutor(Model model, ReferenceExecutor reference, int threads, bool dropConsumedInitializers)
+    private readonly long maxTensorElements;
+
+    /// <summary>Compiles <paramref name="model"/> (the optimized copy) for <paramref name="threads"/> threads.</summary>
+    /// <param name="model">The graph to run.</param>
+    /// <param name="reference">Its reference executor: plans (order, kernels) and subgraph runs.</param>
+    /// <param name="threads">Threads of the session's pool, the caller included.</param>
+    /// <param name="dropConsumedInitializers">Remove initializers only packed kernels read (the model is the session's own copy).</param>
+    /// <param name="maxTensorElements">Cap on every tensor a reference step creates (0 = none), as for the reference backend.</param>
+    public NativeExecutor(Model model, ReferenceExecutor reference, int threads, bool dropConsumedInitializers, long maxTensorElements = 0)
     {
+        this.maxTensorElements = maxTensorElements;
         Reference = reference;
         Model = model;
         pool = new KernoThreadPool(threads);
@@ -278,6 +287,7 @@ internal sealed class NativeExecutor : IDisposable
     public Value?[] Run(IReadOnlyDictionary<string, Value> inputs, Tensor?[]? outputs, CancellationToken cancellation, ProfilingCollector? profile)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        using RunLimits.Scope limit = RunLimits.Enter(maxTensorElements);
         var feeds = new Value?[compiled.ValueNames.Length];
         foreach ((string name, Value value) in inputs)
             if (compiled.ValueIds.TryGetValue(name, out int id))

@@ -13,11 +13,16 @@ internal sealed class ReferenceExecutor
     private readonly Model model;
     private readonly IReadOnlyDictionary<ComputeGraph, GraphPlan> plans;
     private readonly int maxDepth;
+    private readonly long maxTensorElements;
 
-    public ReferenceExecutor(Model model, int maxSubgraphDepth = 64)
+    /// <param name="model">The model to run.</param>
+    /// <param name="maxSubgraphDepth">Deepest nesting of subgraph calls.</param>
+    /// <param name="maxTensorElements">Cap on every tensor a run creates (0 = none), see <see cref="RunLimits"/>.</param>
+    public ReferenceExecutor(Model model, int maxSubgraphDepth = 64, long maxTensorElements = 0)
     {
         this.model = model;
         maxDepth = maxSubgraphDepth;
+        this.maxTensorElements = maxTensorElements;
         plans = new PlanBuilder(model).Build();
     }
 
@@ -31,6 +36,7 @@ internal sealed class ReferenceExecutor
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, Value?>> Run(IReadOnlyDictionary<string, Value> inputs, CancellationToken cancellation = default)
     {
+        using RunLimits.Scope limit = RunLimits.Enter(maxTensorElements);
         var frame = new Frame(this, model.Graph, null, 0, cancellation);
         foreach ((string name, Value value) in inputs)
             frame.Set(name, value);

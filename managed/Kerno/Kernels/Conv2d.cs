@@ -41,7 +41,11 @@ internal readonly record struct Conv2dShape(
             throw new ArgumentException($"pads must be >= 0: {this}");
         if (Group <= 0 || C % Group != 0 || K % Group != 0)
             throw new ArgumentException($"group {Group} must divide C={C} and K={K}");
-        if (H + PadTop + PadBottom < (KernelH - 1) * DilationH + 1 || W + PadLeft + PadRight < (KernelW - 1) * DilationW + 1)
+        // In long: (kernel - 1) * dilation + 1 and the padded sizes overflow int for hostile values.
+        long paddedH = (long)H + PadTop + PadBottom, paddedW = (long)W + PadLeft + PadRight;
+        if (paddedH > int.MaxValue || paddedW > int.MaxValue)
+            throw new ArgumentException($"the padded input does not fit in an int: {this}");
+        if (paddedH < (long)(KernelH - 1) * DilationH + 1 || paddedW < (long)(KernelW - 1) * DilationW + 1)
             throw new ArgumentException($"the dilated kernel is larger than the padded input: {this}");
     }
 }

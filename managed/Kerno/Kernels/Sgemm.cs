@@ -294,14 +294,21 @@ public static unsafe class SgemmTuning
         ArgumentOutOfRangeException.ThrowIfNegative(mc);
         ArgumentOutOfRangeException.ThrowIfNegative(nc);
         ArgumentOutOfRangeException.ThrowIfNegative(kc);
+        if (variant is < 0 or > 3)
+            throw new ArgumentException($"variant {variant} is not 0..3 (bit 0: C twins, bit 1: no small-M path)", nameof(variant));
         Native.EnsureLoaded();
         Native.Check(NativeMethods.kerno_sgemm_set_blocking((nuint)mc, (nuint)nc, (nuint)kc, variant), "kerno_sgemm_set_blocking");
     }
 
     /// <summary>Measured FP32 FMA throughput of one core with <paramref name="isa"/>'s widest vectors, in GFLOPS.</summary>
     /// <exception cref="NotSupportedException">No probe for that kernel set on this CPU.</exception>
+    /// <exception cref="ArgumentException"><paramref name="seconds"/> is not in (0, 60] or <paramref name="isa"/> is unknown.</exception>
     public static double MeasureFmaPeak(KernelIsa isa, double seconds = 0.5)
     {
+        if (!Enum.IsDefined(isa))
+            throw new ArgumentOutOfRangeException(nameof(isa), isa, "unknown kernel set");
+        if (!(seconds > 0 && seconds <= 60))
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "must be in (0, 60]");
         Native.EnsureLoaded();
         double g;
         Native.Check(NativeMethods.kerno_bench_fma_peak((int)isa, seconds, &g), "kerno_bench_fma_peak");

@@ -142,6 +142,19 @@ public static class TensorReader
             if (have != need)
                 throw new KernoModelException($"{what}: {field} has {have} values but shape {Tensor.FormatShape(shape)} of {DataTypes.OnnxName(type)} needs {need}");
         }
+        // Counts are checked before allocating: a few bytes of protobuf must not make Kerno allocate the
+        // gigabytes its dims claim when the data is not there.
+        (int have, long need, string field) = type switch
+        {
+            DataType.Float => (p.FloatData.Count, count, "float_data"),
+            DataType.Double => (p.DoubleData.Count, count, "double_data"),
+            DataType.Int64 => (p.Int64Data.Count, count, "int64_data"),
+            DataType.UInt64 or DataType.UInt32 => (p.Uint64Data.Count, count, "uint64_data"),
+            DataType.String => (p.StringData.Count, count, "string_data"),
+            _ when DataTypes.BitsPerElement(type) < 8 => (p.Int32Data.Count, SubByte.PackedBytes(count, DataTypes.BitsPerElement(type)), "int32_data"),
+            _ => (p.Int32Data.Count, count, "int32_data"),
+        };
+        Need(have, need, field);
         Tensor tensor = Tensor.Create(type, shape);
         switch (type)
         {

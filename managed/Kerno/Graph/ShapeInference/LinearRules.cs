@@ -65,6 +65,16 @@ internal static class LinearRules
         long[] pads = ctx.Node.GetInts("pads") ?? new long[2 * spatial];
         string autoPad = ctx.Node.GetString("auto_pad", "NOTSET");
         bool ceil = ctx.Node.GetInt("ceil_mode", 0) != 0;
+        if (strides.Length != spatial || dilations.Length != spatial || pads.Length != 2 * spatial)
+            throw new KernoModelException(ctx.Node, $"strides/dilations/pads have {strides.Length}/{dilations.Length}/{pads.Length} values, expected {spatial}/{spatial}/{2 * spatial}");
+        for (int i = 0; i < spatial; ++i)
+        {
+            // Checked here so a hostile model is refused at load instead of dividing by zero or overflowing.
+            if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[i + spatial] < 0
+                || kernel[i] > int.MaxValue || strides[i] > int.MaxValue || dilations[i] > int.MaxValue
+                || pads[i] > int.MaxValue || pads[i + spatial] > int.MaxValue)
+                throw new KernoModelException(ctx.Node, $"kernel {kernel[i]}, stride {strides[i]}, dilation {dilations[i]} and pads {pads[i]}, {pads[i + spatial]} along spatial axis {i} are out of range");
+        }
         for (int i = 0; i < spatial; ++i)
         {
             Dim input = x[2 + i];
@@ -84,6 +94,9 @@ internal static class LinearRules
             // With ceil_mode the last window must still start inside the input or its left padding.
             if (ceil && autoPad is not ("SAME_UPPER" or "SAME_LOWER" or "VALID") && (output - 1) * strides[i] >= size + pads[i])
                 output--;
+            long padded = autoPad switch { "SAME_UPPER" or "SAME_LOWER" => effective, "VALID" => size, _ => size + pads[i] + pads[i + spatial] };
+            if (padded < effective)
+                throw new KernoModelException(ctx.Node, $"window {effective} is larger than the padded input {padded} along spatial axis {i}");
             result.Add(output);
         }
         return result;

@@ -157,6 +157,7 @@ public static class ShapeInferencer
                 return null;
             try
             {
+                using Execution.RunLimits.Scope cap = Execution.RunLimits.Enter(MaxFoldElements);
                 Value?[] outputs = kernel(new OpContext(node, opset, constants));
                 return outputs.All(o => o is null or Tensor { Length: <= MaxFoldElements }) ? outputs : null;
             }

@@ -34,11 +34,15 @@ public sealed class FoldConstants : IGraphPass
             Value?[] outputs;
             try
             {
+                // The cap stops a fold from allocating what a hostile model asks for before the size check below.
+                using Execution.RunLimits.Scope cap = Execution.RunLimits.Enter(context.MaxFoldedElements);
                 outputs = kernel(new OpContext(node, context.Opset(node.Domain), inputs));
             }
-            catch (KernoModelException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                continue; // leave the error to execution time, where it names the run
+                // Leave the error to execution time, where the executor names the node (and wraps what a kernel
+                // throws in a KernoModelException): creating a session must not fail with another exception type.
+                continue;
             }
             if (outputs.Length < node.Outputs.Count(o => o.Length > 0)
                 || outputs.Take(node.Outputs.Count).Any(o => o is not null and not Tensor)

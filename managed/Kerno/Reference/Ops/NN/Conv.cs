@@ -52,10 +52,12 @@ internal static class Conv
         SubtractPerChannel(ctx, wd, ws, Quantize.DequantizeRaw(ctx.Input(5)));
         double[]? bias = ctx.OptionalInput(8)?.ToDoubleArray();
         Result r = Forward(ctx, xd, NNUtil.ShapeOf(x), wd, ws, bias);
-        double xs = ctx.Input(1).ToDoubleArray()[0], ys = ctx.Input(6).ToDoubleArray()[0];
+        double xs = MatMul.Scalar(ctx, ctx.Input(1).ToDoubleArray(), "x_scale"), ys = MatMul.Scalar(ctx, ctx.Input(6).ToDoubleArray(), "y_scale");
         double[] wsc = ctx.Input(4).ToDoubleArray();
-        double zy = Quantize.DequantizeRaw(yz)[0];
+        double zy = MatMul.Scalar(ctx, Quantize.DequantizeRaw(yz), "y_zero_point");
         int M = r.Shape[1], P = NNUtil.Product(r.Shape.AsSpan(2));
+        if (wsc.Length != 1 && wsc.Length != M)
+            throw ctx.Fail($"w_scale has {wsc.Length} values, expected 1 or {M} (one per output channel)");
         for (int i = 0; i < r.Data.Length; ++i)
         {
             int m = i / P % M;

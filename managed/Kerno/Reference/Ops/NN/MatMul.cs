@@ -169,10 +169,12 @@ internal static class MatMul
         SubtractZeroPoint(ctx, a, ash, Quantize.DequantizeRaw(ctx.Input(2)), rows: true);
         SubtractZeroPoint(ctx, b, bsh, Quantize.DequantizeRaw(ctx.Input(5)), rows: false);
         var (acc, shape) = Multiply(ctx, a, ash, b, bsh);
-        double ys = ctx.Input(6).ToDoubleArray()[0];
-        double zy = Quantize.DequantizeRaw(yz)[0];
+        double ys = Scalar(ctx, ctx.Input(6).ToDoubleArray(), "y_scale");
+        double zy = Scalar(ctx, Quantize.DequantizeRaw(yz), "y_zero_point");
         int N = bsh.Length == 1 ? 1 : bsh[^1];
         int M = ash.Length == 1 ? 1 : ash[^2];
+        if (aScale.Length != 1 && aScale.Length != M || bScale.Length != 1 && bScale.Length != N)
+            throw ctx.Fail($"a_scale has {aScale.Length} values (expected 1 or {M}), b_scale {bScale.Length} (expected 1 or {N})");
         for (int i = 0; i < acc.Length; ++i)
         {
             int col = i % N, row = i / N % M;
@@ -181,4 +183,8 @@ internal static class MatMul
         }
         return Quantize.Saturate(ctx, yz.DataType, acc, shape);
     }
+
+    /// <summary>The single value of a scale or zero point that must be a scalar.</summary>
+    internal static double Scalar(OpContext ctx, double[] values, string what) =>
+        values.Length == 1 ? values[0] : throw ctx.Fail($"{what} must have one element, got {values.Length}");
 }

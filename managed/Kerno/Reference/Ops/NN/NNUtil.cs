@@ -152,6 +152,29 @@ internal static class NNUtil
     }
 
     /// <summary>
+    /// Rejects window geometry no valid model has: kernel sizes, strides and dilations below 1, negative pads,
+    /// arrays of the wrong length, and windows or padded extents that do not fit in an int (a hostile model's
+    /// way to a division by zero or an overflowed offset).
+    /// </summary>
+    public static void CheckWindow(OpContext ctx, int[] inSpatial, int[] kernel, int[] strides, int[] dilations, int[]? pads)
+    {
+        int rank = inSpatial.Length;
+        if (kernel.Length != rank || strides.Length != rank || dilations.Length != rank)
+            throw ctx.Fail($"kernel_shape/strides/dilations have {kernel.Length}/{strides.Length}/{dilations.Length} values, expected {rank}");
+        for (int d = 0; d < rank; ++d)
+        {
+            if (kernel[d] < 1 || strides[d] < 1 || dilations[d] < 1)
+                throw ctx.Fail($"kernel {kernel[d]}, stride {strides[d]} and dilation {dilations[d]} along spatial axis {d} must be positive");
+            int pb = pads?[d] ?? 0, pe = pads?[d + rank] ?? 0;
+            if (pb < 0 || pe < 0)
+                throw ctx.Fail($"pads {pb}, {pe} along spatial axis {d} are negative");
+            long window = (long)(kernel[d] - 1) * dilations[d] + 1;
+            if (window > int.MaxValue || (long)inSpatial[d] + pb + pe > int.MaxValue)
+                throw ctx.Fail($"window {window} or padded input {(long)inSpatial[d] + pb + pe} along spatial axis {d} is too large");
+        }
+    }
+
+    /// <summary>
     /// Resolves auto_pad / pads for a convolution or pooling window and returns the output spatial shape.
     /// <paramref name="ceilMode"/> applies to explicit pads only (pooling).
     /// </summary>
@@ -166,6 +189,7 @@ internal static class NNUtil
         int[]? pads = Ints(ctx, "pads");
         if (pads is not null && pads.Length != 2 * rank)
             throw ctx.Fail($"pads has {pads.Length} values, expected {2 * rank}");
+        CheckWindow(ctx, inSpatial, kernel, strides, dilations, pads);
         for (int d = 0; d < rank; ++d)
         {
             int dk = (kernel[d] - 1) * dilations[d] + 1;

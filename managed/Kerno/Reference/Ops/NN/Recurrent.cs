@@ -67,6 +67,10 @@ internal static class Recurrent
         double[]? h0 = ctx.OptionalInput(5)?.ToDoubleArray();
         double[]? c0 = kind == Kind.Lstm ? ctx.OptionalInput(6)?.ToDoubleArray() : null;
         double[]? peep = kind == Kind.Lstm ? ctx.OptionalInput(7)?.ToDoubleArray() : null;
+        if (H < 1 || h0 is not null && h0.Length != D * Bn * H || c0 is not null && c0.Length != D * Bn * H
+            || peep is not null && peep.Length != D * 3 * H || seqLens is not null && seqLens.Length != Bn)
+            throw ctx.Fail($"hidden_size {H}, initial_h/initial_c ({h0?.Length}/{c0?.Length} values, expected {D * Bn * H}), " +
+                           $"P ({peep?.Length}, expected {D * 3 * H}) or sequence_lens ({seqLens?.Length}, expected {Bn}) do not fit");
 
         string[] defaults = kind switch
         {

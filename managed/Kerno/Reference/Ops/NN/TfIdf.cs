@@ -29,6 +29,16 @@ internal static class TfIdf
             : xt.ToInt64Array().Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         // Map each n-gram (joined with a separator) to its output slot.
         var lookup = new Dictionary<string, int>(StringComparer.Ordinal);
+        long grams = 0;
+        for (int g = 0; g < counts.Length; ++g)
+        {
+            long start = counts[g], end = g + 1 < counts.Length ? counts[g + 1] : pool.Length;
+            if (start < 0 || start > end || end > pool.Length)
+                throw ctx.Fail($"ngram_counts {string.Join(",", counts)} do not split the {pool.Length} pool items");
+            grams += (end - start) / (g + 1);
+        }
+        if (indexes.Length < grams || indexes.Any(i => i < 0 || i >= int.MaxValue))
+            throw ctx.Fail($"ngram_indexes has {indexes.Length} values (each in [0, 2^31-1)), the pool has {grams} n-grams");
         int poolIdx = 0;
         for (int g = 0; g < counts.Length; ++g)
         {
@@ -39,13 +49,14 @@ internal static class TfIdf
         }
         int C = indexes.Length == 0 ? 0 : (int)indexes.Max() + 1;
         int rows = xt.Rank == 2 ? xt.Shape[0] : 1, len = xt.Rank == 2 ? xt.Shape[1] : xt.Shape[0];
-        var y = new double[rows * C];
+        var y = new double[Kerno.Reference.Ops.Tensors.Elements.Count(ctx, [rows, C])];
         var gram = new string[maxN];
         for (int r = 0; r < rows; ++r)
         {
             int ro = r * len;
             for (int n = minN; n <= maxN; ++n)
-                for (int s = 0; s <= (n == 1 ? 0 : maxSkip); ++s)
+                // Skips whose n-gram cannot fit in the row are not tried (a huge max_skip_count must not spin).
+                for (int s = 0; s <= (n == 1 ? 0 : maxSkip) && (long)(n - 1) * (s + 1) < len; ++s)
                     for (int start = 0; start + (n - 1) * (s + 1) < len; ++start)
                     {
                         for (int k = 0; k < n; ++k)

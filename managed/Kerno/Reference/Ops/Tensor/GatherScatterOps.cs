@@ -55,6 +55,9 @@ internal static class GatherScatterOps
         int[] strides = Tensor.StridesOf(data.Shape);
         int dim = data.Shape[axis];
         int[] shape = indicesT.Shape.ToArray();
+        for (int a = 0; a < shape.Length; ++a)
+            if (a != axis && shape[a] > data.Shape[a])
+                throw ctx.Fail($"indices {Tensor.FormatShape(shape)} are larger than data {Tensor.FormatShape(data.Shape)} along axis {a}");
         var map = new int[indices.Length];
         Elements.ForEachIndex(shape, (idx, flat) =>
         {

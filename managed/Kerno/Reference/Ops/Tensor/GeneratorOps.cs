@@ -33,6 +33,7 @@ internal static class GeneratorOps
             long n = Math.Max(0, (long)Math.Ceiling((double)(l - s) / d));
             if (n > int.MaxValue)
                 throw ctx.Fail($"range of {n} elements is too large");
+            Elements.Count(ctx, [(int)n]); // the run's MaxTensorElements, before allocating
             var values = new long[n];
             for (long i = 0; i < n; ++i)
                 values[i] = s + i * d;
@@ -47,6 +48,7 @@ internal static class GeneratorOps
             if (double.IsNaN(count) || count > int.MaxValue)
                 throw ctx.Fail($"range from {s} to {l} by {d} is too large");
             int n = (int)Math.Max(0, count);
+            Elements.Count(ctx, [n]);
             var values = new double[n];
             // Accumulate in the element type, as the spec's loop does (prev + delta).
             if (type == DataType.Float)
