@@ -336,14 +336,15 @@ internal sealed unsafe class TransposeStep : KernelStep
         }
         int rank = x.Rank;
         long[]? permAttr = Node.GetInts("perm");
-        Span<int> perm = stackalloc int[rank];
-        for (int d = 0; d < rank; ++d)
-            perm[d] = permAttr is null ? rank - 1 - d : (int)permAttr[d];
-        if (permAttr is not null && permAttr.Length != rank)
+        // A malformed perm (wrong length, out of range, repeated) is the reference kernel's to report.
+        if (permAttr is not null && (permAttr.Length != rank || permAttr.Any(p => p < 0 || p >= rank)))
         {
             RunReference(context);
             return;
         }
+        Span<int> perm = stackalloc int[rank];
+        for (int d = 0; d < rank; ++d)
+            perm[d] = permAttr is null ? rank - 1 - d : (int)permAttr[d];
         Span<bool> seen = stackalloc bool[rank];
         foreach (int p in perm)
         {

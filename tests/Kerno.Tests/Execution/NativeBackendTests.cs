@@ -371,11 +371,12 @@ public class NativeBackendTests
         double used = (process.TotalProcessorTime - before).TotalSeconds;
         double workers = WorkerCpuSeconds() - workersBefore;
         TestContext.Out.WriteLine($"idle second: process {used:0.000} s CPU, kerno workers {workers:0.000} s");
-        // A spinning worker would take a whole core (1 s); the process total also counts the runtime's own threads
-        // (tiered JIT, GC), hence the looser bound.
-        Assert.That(used, Is.LessThan(0.6), $"{used:0.000} s of process CPU in an idle second");
+        // A spinning worker would take a whole core (1 s). On Linux the workers' own CPU time is the measure; the
+        // process total also counts the runtime's threads (tiered JIT, GC, the test host), which made it flaky.
         if (OperatingSystem.IsLinux())
             Assert.That(workers, Is.LessThan(0.02), $"{workers:0.000} s of worker CPU in an idle second");
+        else
+            Assert.That(used, Is.LessThan(0.6), $"{used:0.000} s of process CPU in an idle second");
     }
 
     /// <summary>CPU seconds of this process's threads named kerno-worker-* (Linux /proc; 0 elsewhere).</summary>
