@@ -243,7 +243,7 @@ Task("Run")
     {
         FetchOcrModels(required: true);
         Run("dotnet", $"artifacts/bin/Kerno.Samples.Ocr/{configuration.ToLowerInvariant()}/Kerno.Samples.Ocr.dll " +
-                      "--compare onnxruntime --out artifacts/ocr/kerno-ocr.png");
+                      "--backend native --compare onnxruntime --out artifacts/ocr/kerno-ocr.png");
     });
 
 Task("TestPackage")
