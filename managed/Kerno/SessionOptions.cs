@@ -19,8 +19,11 @@ public enum ExecutionBackend
 /// <summary>Settings for an <see cref="InferenceSession"/>.</summary>
 public sealed class SessionOptions
 {
-    /// <summary>The backend that runs the operators. Default: <see cref="ExecutionBackend.Reference"/>.</summary>
-    public ExecutionBackend Backend { get; set; } = ExecutionBackend.Reference;
+    /// <summary>
+    /// The backend that runs the operators. Default: <see cref="ExecutionBackend.Native"/> (libkerno's kernels
+    /// where they exist, the reference kernels for every other node).
+    /// </summary>
+    public ExecutionBackend Backend { get; set; } = ExecutionBackend.Native;
 
     /// <summary>
     /// Threads one operator may use (0 = one per physical core). The native backend's session owns that many

@@ -122,17 +122,13 @@ internal sealed class NativeExecutor : IDisposable
         int[] inputIds = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).Select(i => ids[i.Name]).ToArray();
         int[] outputIds = graph.Outputs.Select(o => ids[o.Name]).ToArray();
 
-        // Initializers: read by some step (not one that packed it) or an output, they are loaded into each run's slots.
+        // Initializers read by any step or an output are loaded into each run's slots, including weights a step
+        // packed: a packed step falls back to its reference kernel for shapes or geometry its native kernel
+        // refuses, and that kernel needs the original tensor. (Freeing the originals needs steps that can
+        // re-derive them, or plans proven at creation never to fall back.)
         var needed = new HashSet<int>();
         foreach (KernelStep step in steps)
-        {
-            var consumed = step.ConsumedConstants.Where(i => i < step.Inputs.Length).Select(i => step.Inputs[i]).ToHashSet();
-            // A value read both through a consumed position and another one is still needed.
-            var other = step.Inputs.Where((v, i) => !step.ConsumedConstants.Contains(i)).ToHashSet();
-            foreach (int v in step.Reads)
-                if (!consumed.Contains(v) || other.Contains(v))
-                    needed.Add(v);
-        }
+            needed.UnionWith(step.Reads);
         needed.UnionWith(outputIds);
         var constants = new Value?[names.Count];
         foreach ((string name, Tensor value) in graph.Initializers.ToList())
