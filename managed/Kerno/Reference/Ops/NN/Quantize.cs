@@ -1,3 +1,5 @@
+using Kerno.Reference.Numerics;
+
 namespace Kerno.Reference.Ops.NN;
 
 using Math = System.Math;
@@ -5,15 +7,19 @@ using Math = System.Math;
 /// <summary>QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear (per-tensor, per-axis, blocked).</summary>
 internal static class Quantize
 {
+    // The 8/4-bit float formats share Cast's codecs (Reference/Numerics/SmallFloats.cs).
+    private static bool IsSmallFloat(DataType t) => SmallFloat.Of(t) is not null || t == DataType.Float8E8M0;
+
     /// <summary>Elements as numbers: float8/float4 codes decoded, integers as they are.</summary>
     internal static double[] DequantizeRaw(Tensor t)
     {
-        if (Float8.Handles(t.DataType))
+        if (IsSmallFloat(t.DataType))
         {
             var codes = (Tensor<byte>)t;
+            SmallFloat? format = SmallFloat.Of(t.DataType);
             var r = new double[t.Length];
             for (int i = 0; i < r.Length; ++i)
-                r[i] = Float8.Decode(t.DataType, codes[i]);
+                r[i] = format?.Decode(codes[i]) ?? SmallFloat.E8M0.Decode(codes[i]);
             return r;
         }
         return t.ToDoubleArray();
@@ -111,11 +117,15 @@ internal static class Quantize
             double s = sv[map[i]];
             q[i] = inFloat ? (float)xv[i] / (float)s : xv[i] / s;
         }
-        if (Float8.Handles(outType))
+        if (IsSmallFloat(outType))
         {
             var t = new Tensor<byte>(xs, outType);
+            SmallFloat? format = SmallFloat.Of(outType);
             for (int i = 0; i < q.Length; ++i)
-                t[i] = Float8.Encode(outType, q[i] + zv[map[i]], saturate);
+            {
+                double v = q[i] + zv[map[i]];
+                t[i] = (byte)(format?.Encode(v, saturate) ?? SmallFloat.E8M0.Encode((float)v, saturate, "nearest"));
+            }
             return t;
         }
         for (int i = 0; i < q.Length; ++i)
