@@ -15,6 +15,7 @@ internal static class Program
             ProfileCommand.Create(),
             RunCommand.Create(),
             InspectCommand.Create(),
+            TuneCommand.Create(),
             DemoCommand.Create(),
         };
         return Cli.Invoke(root, args);

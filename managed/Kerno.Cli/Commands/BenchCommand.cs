@@ -56,6 +56,7 @@ internal static class BenchCommand
         var clock = Stopwatch.StartNew();
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
         double createMs = clock.Elapsed.TotalMilliseconds;
+        ModelFiles.ReportWarnings(session);
         var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
         int usedThreads = session.IntraOpThreads;
 

@@ -19,20 +19,30 @@ internal static class InspectCommand
         var memory = new Option<bool>("--memory") { Description = "Show the memory plan: arena size, sum of intermediates, packed weights" };
         var dot = new Option<string?>("--dot") { Description = "Write the shown graph in Graphviz dot format to this file" };
         var threads = new Option<int>("--threads") { Description = "Intra-op threads the plan is made for", DefaultValueFactory = _ => 1 };
-        var command = new Command("inspect", "Show a model's graph: shapes, FLOPs and chosen kernel per node, and its memory plan.")
+        var cache = new Option<string?>("--tuning-cache") { Description = "Tuning cache file to use (default: the model's file under ~/.cache/kerno/tuning, if any)" };
+        var command = new Command("inspect", "Show a model's graph: shapes, FLOPs and chosen kernel per node (\"(tuned)\" when kerno tune chose it), and its memory plan.")
         {
-            model, optimized, memory, dot, threads,
+            model, optimized, memory, dot, threads, cache,
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(optimized), parse.GetValue(memory), parse.GetValue(dot), parse.GetValue(threads)));
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(optimized), parse.GetValue(memory), parse.GetValue(dot), parse.GetValue(threads),
+            parse.GetValue(cache)));
         return command;
     }
 
+    /// <summary>The step's kernel, marked when the tuning cache chose its algorithm.</summary>
+    private static string KernelOf(KernelStep s, Func<int, int[]?> shapeOf) =>
+        s.KernelName + (s is NativeConvStep conv && shapeOf(s.Inputs[0]) is { } x && conv.IsTuned(x) ? " (tuned)" : "");
+
     private sealed record Row(int Index, string Name, string Op, string Inputs, string Outputs, string Shape, double Flops, string Kernel);
 
-    private static int Run(string path, bool optimized, bool memory, string? dotPath, int threads)
+    private static int Run(string path, bool optimized, bool memory, string? dotPath, int threads, string? tuningCache)
     {
         var (modelPath, _) = ModelFiles.Resolve(path);
-        using var session = new InferenceSession(modelPath, new SessionOptions { Backend = ExecutionBackend.Native, IntraOpThreads = Math.Max(1, threads) });
+        using var session = new InferenceSession(modelPath, new SessionOptions
+        {
+            Backend = ExecutionBackend.Native, IntraOpThreads = Math.Max(1, threads), TuningCachePath = tuningCache,
+        });
+        ModelFiles.ReportWarnings(session);
         Model m = session.Model;
         Console.WriteLine($"{Path.GetFileName(modelPath)}: IR {m.IrVersion}, opsets {string.Join(", ", m.OpsetImports.Select(kv => $"{(kv.Key.Length == 0 ? "ai.onnx" : kv.Key)} {kv.Value}"))}, producer '{m.ProducerName} {m.ProducerVersion}'".TrimEnd());
         foreach (NodeMetadata i in session.Inputs)
@@ -51,7 +61,7 @@ internal static class InspectCommand
             int[]? ShapeOf(int v) => v < 0 ? null : plan?.Shapes[v] ?? Inferred(shown, c.ValueNames[v]);
             foreach (KernelStep s in c.Steps)
                 rows.Add(new Row(s.Index, s.Node.Name, Op(s.Node), string.Join(", ", s.Node.Inputs), string.Join(", ", s.Node.Outputs),
-                    Shape(s.Outputs.Length > 0 ? ShapeOf(s.Outputs[0]) : null), s.Flops(ShapeOf), s.KernelName));
+                    Shape(s.Outputs.Length > 0 ? ShapeOf(s.Outputs[0]) : null), s.Flops(ShapeOf), KernelOf(s, ShapeOf)));
         }
         else
         {

@@ -32,6 +32,13 @@ internal static class ModelFiles
         _ => throw new ArgumentException($"unknown backend '{name}' (use native or reference)"),
     };
 
+    /// <summary>Prints the session's creation notes (e.g. an ignored tuning cache) to stderr.</summary>
+    public static void ReportWarnings(InferenceSession session)
+    {
+        foreach (string w in session.Warnings)
+            Console.Error.WriteLine("warning: " + w);
+    }
+
     public static SessionOptions Options(string backend, int threads) => new()
     {
         Backend = ParseBackend(backend),

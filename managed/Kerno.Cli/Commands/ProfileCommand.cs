@@ -29,6 +29,7 @@ internal static class ProfileCommand
     {
         var (modelPath, dataSet) = ModelFiles.Resolve(path);
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
+        ModelFiles.ReportWarnings(session);
         var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
         for (int i = 0; i < warmup; ++i)
             session.Run(inputs);

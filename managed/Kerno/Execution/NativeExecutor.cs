@@ -34,7 +34,10 @@ internal sealed class NativeExecutor : IDisposable
     /// <param name="threads">Threads of the session's pool, the caller included.</param>
     /// <param name="dropConsumedInitializers">Remove initializers only packed kernels read (the model is the session's own copy).</param>
     /// <param name="maxTensorElements">Cap on every tensor a reference step creates (0 = none), as for the reference backend.</param>
-    public NativeExecutor(Model model, ReferenceExecutor reference, int threads, bool dropConsumedInitializers, long maxTensorElements = 0)
+    /// <param name="tuning">Tuned kernel choices from the tuning cache, if any.</param>
+    /// <param name="warnings">Receives a note for each tuned choice that no longer applies.</param>
+    public NativeExecutor(Model model, ReferenceExecutor reference, int threads, bool dropConsumedInitializers, long maxTensorElements = 0,
+        Tuning.TuningChoices? tuning = null, List<string>? warnings = null)
     {
         this.maxTensorElements = maxTensorElements;
         Reference = reference;
@@ -42,7 +45,7 @@ internal sealed class NativeExecutor : IDisposable
         pool = new KernoThreadPool(threads);
         try
         {
-            compiled = Compile(model, reference, dropConsumedInitializers, threads);
+            compiled = Compile(model, reference, dropConsumedInitializers, threads, tuning);
             dynamicPlan = new ExecutionPlan(compiled, new int[]?[compiled.ValueNames.Length],
                 MemoryPlan.Empty(compiled.ValueNames.Length, compiled.Steps.Length), "");
             int[]?[] shapes = InferredShapes(model.Graph);
@@ -51,6 +54,8 @@ internal sealed class NativeExecutor : IDisposable
                 staticPlan = BuildPlan(shapes);
                 byShape[staticPlan.Signature] = staticPlan;
             }
+            if (tuning is not null)
+                CheckTuning(tuning, shapes, warnings);
         }
         catch
         {
@@ -71,7 +76,19 @@ internal sealed class NativeExecutor : IDisposable
 
     public int Threads => pool.Threads;
 
-    private static CompiledGraph Compile(Model model, ReferenceExecutor reference, bool dropConsumed, int threads)
+    /// <summary>Notes every tuned choice the session could not apply (node gone, other geometry, algorithm not accepted).</summary>
+    private void CheckTuning(Tuning.TuningChoices tuning, int[]?[] shapes, List<string>? warnings)
+    {
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        foreach (NativeConvStep step in compiled.Steps.OfType<NativeConvStep>())
+            if (shapes[step.Inputs[0]] is { } x && step.IsTuned(x))
+                applied.Add(Tuning.TuningChoices.NodeKey(step.Node, step.Index));
+        foreach ((string node, Tuning.TunedConv t) in tuning.ByNode)
+            if (!applied.Contains(node))
+                warnings?.Add($"tuned choice {t.Algorithm} for node '{node}' does not apply to this model (node, geometry or accepted algorithms differ); the cost model's choice is used");
+    }
+
+    private static CompiledGraph Compile(Model model, ReferenceExecutor reference, bool dropConsumed, int threads, Tuning.TuningChoices? tuning)
     {
         ComputeGraph graph = model.Graph;
         GraphPlan main = reference.Plans[graph];
@@ -102,7 +119,7 @@ internal sealed class NativeExecutor : IDisposable
                 // ConstantOfShape and the like are worth computing once at any size). Only on the session's own copy.
                 if (dropConsumed && FoldAtCreation(ps, graph, inputNames, graphOutputs))
                     continue;
-                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads);
+                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuning?.For(ps.Node, stepList.Count));
                 step.Index = stepList.Count;
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();

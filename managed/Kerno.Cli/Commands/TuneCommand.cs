@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Kerno.Tuning;
+using Spectre.Console;
+
+namespace Kerno.Cli.Commands;
+
+/// <summary>
+/// <c>kerno tune MODEL</c>: measures each convolution's candidate algorithms on the model's real shapes and writes
+/// the winners to the tuning cache that later sessions of the same model on the same CPU read
+/// (<see cref="SessionOptions.UseTuningCache"/>).
+/// </summary>
+internal static class TuneCommand
+{
+    internal static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "A .onnx file or a test folder (its input_N.pb files are used)" };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads to tune for (0 = one per physical core)", DefaultValueFactory = _ => 0 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per candidate round (medians)", DefaultValueFactory = _ => 7 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before each round", DefaultValueFactory = _ => 2 };
+        var cache = new Option<string?>("--cache") { Description = "Cache file to write (default: ~/.cache/kerno/tuning/<model sha256>.json, XDG_CACHE_HOME honoured)" };
+        var json = new Option<string?>("--json") { Description = "Also write the measurements to this JSON file" };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable); random inputs otherwise" };
+        var command = new Command("tune", "Measure every convolution's candidate algorithms on the model's shapes and cache the fastest for later sessions.")
+        {
+            model, threads, runs, warmup, cache, json, input,
+        };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(runs), parse.GetValue(warmup),
+            parse.GetValue(cache), parse.GetValue(json), parse.GetValue(input) ?? []));
+        return command.WithExamples("kerno tune model.onnx --threads 1", "kerno tune model.onnx --cache tuned.json --json report.json");
+    }
+
+    private static int Run(string path, int threads, int runs, int warmup, string? cachePath, string? jsonPath, string[] inputSpecs)
+    {
+        if (runs < 1 || warmup < 0 || threads < 0)
+            throw new CliUsageException("--runs must be >= 1, --warmup and --threads >= 0");
+        var (modelPath, dataSet) = ModelFiles.Resolve(path);
+        SessionOptions options = ModelFiles.Options("native", threads);
+        options.UseTuningCache = false; // measure from the cost model's choices, whatever an older cache says
+        using var session = new InferenceSession(modelPath, options);
+        var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
+        if (session.NativeExecutor?.StaticPlan is null)
+            throw new CliUsageException("tuning needs every input shape fixed; this model has symbolic dimensions");
+        string hash = TuningCache.HashFile(modelPath);
+        string target = cachePath ?? TuningCache.DefaultPath(hash);
+
+        TuneResult result;
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            TuneResult? r = null;
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask task = ctx.AddTask("tune", maxValue: 1);
+                    r = Tuner.Tune(session, inputs, runs, warmup, (what, done, total) =>
+                    {
+                        task.MaxValue = total;
+                        task.Value = done;
+                        task.Description = Markup.Escape(what);
+                    });
+                });
+            result = r!;
+        }
+        else
+            result = Tuner.Tune(session, inputs, runs, warmup);
+
+        TuningCache.Save(target, hash, modelPath, session.IntraOpThreads, result.Nodes, result.BeforeMs, result.AfterMs);
+        Print(Path.GetFileName(modelPath), session.IntraOpThreads, result);
+        Console.WriteLine($"cache written to {target}");
+        if (jsonPath is not null)
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
+            {
+                model = modelPath,
+                modelSha256 = hash,
+                cpu = CpuIdentity.Current,
+                threads = session.IntraOpThreads,
+                runs,
+                latencyBeforeMs = Math.Round(result.BeforeMs, 4),
+                latencyAfterMs = Math.Round(result.AfterMs, 4),
+                nodes = result.Nodes.Select((n, i) => new
+                {
+                    node = n.Node,
+                    op = n.OpType,
+                    shape = result.Shapes[i],
+                    @default = n.Default.ToString(),
+                    chosen = n.Chosen.ToString(),
+                    speedup = Math.Round(SpeedUp(n), 3),
+                    medianMs = n.MedianMs.ToDictionary(kv => kv.Key.ToString(), kv => Math.Round(kv.Value, 4)),
+                }),
+            }, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>Median time of the cost model's choice over the tuned one's.</summary>
+    private static double SpeedUp(TunedNode n) =>
+        n.MedianMs.TryGetValue(n.Default, out double d) && n.MedianMs.TryGetValue(n.Chosen, out double c) && c > 0 ? d / c : 1;
+
+    private static void Print(string model, int threads, TuneResult result)
+    {
+        Console.WriteLine($"{model}: {result.Nodes.Count} tunable node(s), {threads} thread(s); candidate times are per-node medians in ms (* = chosen)");
+        Console.WriteLine();
+        Console.WriteLine("| node | shape | candidates (ms) | default | chosen | speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---:|");
+        for (int i = 0; i < result.Nodes.Count; ++i)
+        {
+            TunedNode n = result.Nodes[i];
+            string candidates = string.Join(", ", n.MedianMs.OrderBy(kv => kv.Value)
+                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{Short(kv.Key)}{(kv.Key == n.Chosen ? "*" : "")} {kv.Value:0.000}")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {n.Node} | {result.Shapes[i]} | {candidates} | {Short(n.Default)} | {Short(n.Chosen)} | {SpeedUp(n):0.00}x |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"whole model (median, alternating runs): cost model {result.BeforeMs:0.000} ms, tuned {result.AfterMs:0.000} ms ({result.BeforeMs / result.AfterMs:0.00}x)"));
+    }
+
+    private static string Short(Kernels.ConvAlgorithm a) => a.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Kerno.Execution;
+using Kerno.Kernels;
+using Kerno.Planning;
+
+namespace Kerno.Tuning;
+
+/// <summary>What <see cref="Tuner.Tune"/> measured.</summary>
+internal sealed record TuneResult(IReadOnlyList<TunedNode> Nodes, IReadOnlyList<string> Shapes, double BeforeMs, double AfterMs);
+
+/// <summary>
+/// Measures every candidate algorithm of every tunable node (Conv / kerno.FusedConv on libkerno plans) on the
+/// session's planned shapes, inside whole-model runs: round r gives every node its r-th candidate at once, runs
+/// the model <c>warmup</c> + <c>runs</c> times with profiling and keeps each node's median. So each candidate is
+/// timed with the real neighbours in cache, and tuning a model costs (most candidates) x (warmup + runs) runs.
+/// The winners are applied to the session; whole-model latency is then measured with the cost model's choices
+/// and the tuned ones in alternating runs.
+/// </summary>
+internal static class Tuner
+{
+    public static TuneResult Tune(InferenceSession session, IReadOnlyDictionary<string, Tensor> inputs, int runs, int warmup,
+        Action<string, int, int>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmup);
+        NativeExecutor native = session.NativeExecutor ?? throw new InvalidOperationException("tuning needs the native backend");
+        ExecutionPlan plan = native.StaticPlan
+            ?? throw new InvalidOperationException("tuning needs every input shape fixed (declared, or set with SessionOptions.FreeDimensions)");
+        var tunable = new List<(NativeConvStep Step, ConvGeometry Geometry, ConvAlgorithm Default, IReadOnlyList<ConvAlgorithm> Candidates)>();
+        foreach (NativeConvStep step in native.Compiled.Steps.OfType<NativeConvStep>())
+        {
+            if (plan.Shapes[step.Inputs[0]] is not { } x || step.GeometryOf(x) is not { } g || step.AlgorithmFor(x) is not { } chosen)
+                continue;
+            IReadOnlyList<ConvAlgorithm> candidates = step.Candidates(g);
+            if (candidates.Count > 0)
+                tunable.Add((step, g, chosen, candidates));
+        }
+        int rounds = tunable.Count == 0 ? 0 : tunable.Max(t => t.Candidates.Count);
+        int total = rounds + 2, done = 0;
+        progress?.Invoke("cost model's choices", done, total);
+        Time(session, inputs, warmup, runs, null);
+        progress?.Invoke("cost model's choices", ++done, total);
+
+        var times = tunable.Select(_ => new Dictionary<ConvAlgorithm, double>()).ToList();
+        try
+        {
+            for (int r = 0; r < rounds; ++r)
+            {
+                for (int i = 0; i < tunable.Count; ++i)
+                    tunable[i].Step.SetTrial(r < tunable[i].Candidates.Count ? tunable[i].Candidates[r] : null);
+                progress?.Invoke($"candidate round {r + 1} of {rounds}", done, total);
+                var perStep = new List<double>[native.Compiled.Steps.Length];
+                Time(session, inputs, warmup, runs, profile =>
+                {
+                    for (int s = 0; s < profile.Nodes.Count && s < perStep.Length; ++s)
+                        (perStep[s] ??= new List<double>()).Add(profile.Nodes[s].DurationMicroseconds / 1000);
+                });
+                for (int i = 0; i < tunable.Count; ++i)
+                    if (r < tunable[i].Candidates.Count && perStep[tunable[i].Step.Index] is { Count: > 0 } ms)
+                        times[i][tunable[i].Candidates[r]] = Median(ms);
+                foreach (var t in tunable)
+                {
+                    t.Step.SetTrial(null);
+                    t.Step.ReleaseUnusedPlans();
+                }
+                progress?.Invoke($"candidate round {r + 1} of {rounds}", ++done, total);
+            }
+        }
+        finally
+        {
+            foreach (var t in tunable)
+                t.Step.SetTrial(null);
+        }
+
+        var nodes = new List<TunedNode>(tunable.Count);
+        for (int i = 0; i < tunable.Count; ++i)
+        {
+            var (step, g, chosenByModel, _) = tunable[i];
+            // Ties and noise keep the cost model's choice: a candidate must beat it by 3 % to replace it.
+            ConvAlgorithm best = chosenByModel;
+            double bestMs = times[i].GetValueOrDefault(chosenByModel, double.PositiveInfinity);
+            foreach ((ConvAlgorithm a, double ms) in times[i])
+                if (ms < bestMs * 0.97)
+                    (best, bestMs) = (a, ms);
+            nodes.Add(new TunedNode(TuningChoices.NodeKey(step.Node, step.Index), OpName(step), g, chosenByModel, best, times[i]));
+        }
+
+        // Whole model, cost model vs tuned, alternating runs (both sets of plans are packed by then).
+        progress?.Invoke("whole model before / after", done, total);
+        var before = new List<double>(runs);
+        var after = new List<double>(runs);
+        for (int r = -Math.Max(warmup, 1); r < runs; ++r)
+            for (int phase = 0; phase < 2; ++phase)
+            {
+                for (int i = 0; i < tunable.Count; ++i)
+                    tunable[i].Step.SetTrial(phase == 0 ? nodes[i].Default : nodes[i].Chosen);
+                long t0 = Stopwatch.GetTimestamp();
+                session.Run(inputs);
+                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                if (r >= 0)
+                    (phase == 0 ? before : after).Add(ms);
+            }
+        for (int i = 0; i < tunable.Count; ++i)
+        {
+            tunable[i].Step.SetTrial(null);
+            tunable[i].Step.SetTuned(tunable[i].Geometry, nodes[i].Chosen);
+            tunable[i].Step.ReleaseUnusedPlans();
+        }
+        progress?.Invoke("done", total, total);
+        IReadOnlyList<string> shapes = tunable.Select(t => Describe(t.Geometry)).ToList();
+        return new TuneResult(nodes, shapes, Median(before), Median(after));
+    }
+
+    private static void Time(InferenceSession session, IReadOnlyDictionary<string, Tensor> inputs, int warmup, int runs, Action<ProfilingResult>? profiled)
+    {
+        for (int i = 0; i < warmup; ++i)
+            session.Run(inputs);
+        for (int i = 0; i < runs; ++i)
+        {
+            var options = new RunOptions { EnableProfiling = profiled is not null };
+            session.Run(inputs, options);
+            if (options.Profile is { } p)
+                profiled!(p);
+        }
+    }
+
+    private static string OpName(KernelStep step) => step.Node.Domain.Length == 0 ? step.Node.OpType : $"{step.Node.Domain}.{step.Node.OpType}";
+
+    /// <summary>"3x56x56 -> 64 3x3/1" style: input channels and map, output channels, kernel, stride (and group, dilation).</summary>
+    public static string Describe(ConvGeometry g) =>
+        $"{g.C}x{g.H}x{g.W} -> {g.K} {g.KH}x{g.KW}/{g.StrideH}" + (g.Group > 1 ? $" g{g.Group}" : "") + (g.DilationH > 1 ? $" d{g.DilationH}" : "");
+
+    private static double Median(List<double> v)
+    {
+        if (v.Count == 0)
+            return double.NaN;
+        var s = v.OrderBy(x => x).ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}
