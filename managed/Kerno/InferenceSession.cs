@@ -63,7 +63,7 @@ public sealed class InferenceSession : IDisposable
                 ? Tuning.TuningCache.ForSession(options.TuningCachePath, modelHash, threads, warnings)
                 : null;
             native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements,
-                tuning, warnings);
+                tuning, warnings, options.KeepOriginalWeights);
             foreach (string w in warnings)
                 System.Diagnostics.Trace.TraceWarning("Kerno: " + w);
         }

@@ -61,6 +61,9 @@ public sealed class SessionOptions
     /// <summary>The tuning cache file to read (see <see cref="UseTuningCache"/>); null = the default per-model file.</summary>
     public string? TuningCachePath { get; set; }
 
+    /// <summary>kerno tune: keep the original weights of packed steps (trials pack other algorithms from them).</summary>
+    internal bool KeepOriginalWeights { get; set; }
+
     /// <summary>Tests: run exactly these passes instead of the level's list.</summary>
     internal IReadOnlyList<IGraphPass>? GraphPasses { get; set; }
 

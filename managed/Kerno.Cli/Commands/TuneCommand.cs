@@ -38,6 +38,7 @@ internal static class TuneCommand
         var (modelPath, dataSet) = ModelFiles.Resolve(path);
         SessionOptions options = ModelFiles.Options("native", threads);
         options.UseTuningCache = false; // measure from the cost model's choices, whatever an older cache says
+        options.KeepOriginalWeights = true; // trials pack other algorithms from the originals
         using var session = new InferenceSession(modelPath, options);
         var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
         if (session.NativeExecutor?.StaticPlan is null)

@@ -143,6 +143,20 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
 
     public override long WorkspaceBytes(Func<int, int[]?> shapeOf) => Geometry(shapeOf(Inputs[0])) is { } g && Get(g) is { } p ? p.WorkspaceBytes : 0;
 
+    /// <summary>False once the original weights were released (no plan for a new geometry or algorithm can be made).</summary>
+    public bool HasOriginalWeights => Volatile.Read(ref weight) is not null;
+
+    public override bool ReleaseOriginals(Func<int, int[]?> staticShapeOf)
+    {
+        if (staticShapeOf(Inputs[0]) is not { } x || Geometry(x) is not { } g || Get(g) is null)
+            return false;
+        if (residual && (Inputs.Length <= 3 || Inputs[3] < 0 || staticShapeOf(Inputs[3]) is not { } z
+            || !z.AsSpan().SequenceEqual([g.N, g.K, g.OutH, g.OutW])))
+            return false;
+        Volatile.Write(ref weight, null);
+        return true;
+    }
+
     /// <summary>Creates the plans for a geometry at session creation (so packing does not happen in a timed run).</summary>
     public bool Prepare(int[]? x) => Geometry(x) is { } g && Get(g) is not null;
 
@@ -183,13 +197,13 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         if (Volatile.Read(ref disposed) != 0 || context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Dims) is not { } g
             || (residual && z is null) || Get(g) is not { } parts)
         {
-            RunReference(context);
+            Fallback(context);
             return;
         }
         Span<int> shape = [g.N, g.K, g.OutH, g.OutW];
         if (z is not null && !z.Shape.SequenceEqual(shape))
         {
-            RunReference(context);
+            Fallback(context);
             return;
         }
         Tensor<float> y = context.Output(Outputs[0], shape);
@@ -214,6 +228,15 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         }
         Epilogues.After(activation, y.Span);
         context.Slots[Outputs[0]] = y;
+    }
+
+    /// <summary>The reference kernel, which needs the original weights: released ones mean the creation-time proof that
+    /// every run has the planned shapes was wrong, which is reported rather than computed with missing weights.</summary>
+    private void Fallback(RunContext context)
+    {
+        if (!HasOriginalWeights)
+            throw Fail("this run's shapes differ from the ones the session planned (and released the original weights for)");
+        RunReference(context);
     }
 
     private static void RunPart(LoopJob j, int index)

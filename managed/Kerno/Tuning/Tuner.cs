@@ -29,7 +29,7 @@ internal static class Tuner
         var tunable = new List<(NativeConvStep Step, ConvGeometry Geometry, ConvAlgorithm Default, IReadOnlyList<ConvAlgorithm> Candidates)>();
         foreach (NativeConvStep step in native.Compiled.Steps.OfType<NativeConvStep>())
         {
-            if (plan.Shapes[step.Inputs[0]] is not { } x || step.GeometryOf(x) is not { } g || step.AlgorithmFor(x) is not { } chosen)
+            if (!step.HasOriginalWeights || plan.Shapes[step.Inputs[0]] is not { } x || step.GeometryOf(x) is not { } g || step.AlgorithmFor(x) is not { } chosen)
                 continue;
             IReadOnlyList<ConvAlgorithm> candidates = step.Candidates(g);
             if (candidates.Count > 0)

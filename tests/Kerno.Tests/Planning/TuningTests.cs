@@ -5,6 +5,7 @@ using Kerno.Onnx.Proto;
 using Kerno.Planning;
 using Kerno.Tests.Onnx;
 using Kerno.Tuning;
+using Kerno.Graph;
 
 namespace Kerno.Tests.Planning;
 
@@ -214,5 +215,101 @@ public class TuningTests
         {
             Environment.SetEnvironmentVariable("XDG_CACHE_HOME", old);
         }
+    }
+}
+
+/// <summary>Weights not held twice: originals of packed steps go when every run is proven to use the packed path, and
+/// stay when a reference fallback is possible (dynamic shapes, geometry libkerno refuses, kerno tune's trials).</summary>
+public class WeightReleaseTests
+{
+    private static Model ConvModel(bool dynamicBatch, int stride = 1)
+    {
+        var rng = new Random(5);
+        Tensor<float> R(params int[] shape)
+        {
+            var t = new Tensor<float>(shape);
+            for (int i = 0; i < t.Length; ++i)
+                t.Span[i] = (float)(rng.NextDouble() * 2 - 1);
+            return t;
+        }
+        var g = new GraphProto { Name = "convs" };
+        g.Input.Add(dynamicBatch ? ProtoBuilder.SymbolicValue("x", DataType.Float, "N", "8", "10", "10") : ProtoBuilder.Value("x", DataType.Float, 1, 8, 10, 10));
+        g.Output.Add(new ValueInfoProto { Name = "y" });
+        var w1 = R(16, 8, 3, 3);
+        var w2 = R(4, 16 * 10 * 10 / (stride * stride));
+        g.Initializer.Add(ProtoBuilder.FloatTensor("w1", w1.Span.ToArray(), 16, 8, 3, 3));
+        g.Initializer.Add(ProtoBuilder.FloatTensor("b1", R(16).Span.ToArray(), 16));
+        g.Initializer.Add(ProtoBuilder.FloatTensor("w2", w2.Span.ToArray(), w2.Shape[0], w2.Shape[1]));
+        var pads = new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints };
+        pads.Ints.Add([1, 1, 1, 1]);
+        var strides = new AttributeProto { Name = "strides", Type = AttributeProto.Types.AttributeType.Ints };
+        strides.Ints.Add([stride, stride]);
+        var axis = new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 };
+        var transB = new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 };
+        g.Node.Add(ProtoBuilder.Node("Conv", ["x", "w1", "b1"], ["c"], "conv", "", pads, strides));
+        g.Node.Add(ProtoBuilder.Node("Relu", ["c"], ["r"], "relu"));
+        g.Node.Add(ProtoBuilder.Node("Flatten", ["r"], ["f"], "flatten", "", axis));
+        g.Node.Add(ProtoBuilder.Node("Gemm", ["f", "w2"], ["y"], "fc", "", transB));
+        return global::Kerno.Onnx.ModelReader.Load(ProtoBuilder.Model(g).Bytes());
+    }
+
+    private static void AssertMatchesReference(Func<Model> make, InferenceSession native, int batch)
+    {
+        var rng = new Random(batch);
+        var x = new Tensor<float>([batch, 8, 10, 10]);
+        for (int i = 0; i < x.Length; ++i)
+            x.Span[i] = (float)(rng.NextDouble() * 2 - 1);
+        var feeds = new Dictionary<string, Tensor> { ["x"] = x };
+        using var reference = new InferenceSession(make(), new SessionOptions { Backend = ExecutionBackend.Reference });
+        var want = (Tensor<float>)reference.Run(feeds)[0].Value!;
+        var got = (Tensor<float>)native.Run(feeds)[0].Value!;
+        Assert.That(got.Shape.ToArray(), Is.EqualTo(want.Shape.ToArray()));
+        for (int i = 0; i < want.Length; ++i)
+            Assert.That(got.Span[i], Is.EqualTo(want.Span[i]).Within(1e-4 + 1e-4 * Math.Abs(want.Span[i])));
+    }
+
+    private static bool Holds(InferenceSession s, string name) =>
+        s.OptimizedModel.Graph.Initializers.ContainsKey(name)
+        || (s.NativeExecutor!.Compiled.ValueIds.TryGetValue(name, out int id) && s.NativeExecutor.Compiled.Constants[id] is not null);
+
+    [Test]
+    public void StaticShapesReleaseTheOriginals()
+    {
+        using var s = new InferenceSession(ConvModel(dynamicBatch: false), new SessionOptions { IntraOpThreads = 1 });
+        Assert.That(s.NativeExecutor!.Compiled.Steps.Select(k => k.KernelName), Does.Contain("sgemm-packed"));
+        Assert.That(new[] { "w1", "b1", "w2" }.Where(n => Holds(s, n)), Is.Empty);
+        Assert.That(s.NativeExecutor.Compiled.Steps.OfType<NativeConvStep>().Single().HasOriginalWeights, Is.False);
+        Assert.That(s.Model.Graph.Initializers.ContainsKey("w1"), "the model as loaded keeps its initializers");
+        for (int run = 0; run < 2; ++run)
+            AssertMatchesReference(() => ConvModel(false), s, 1);
+    }
+
+    [Test]
+    public void DynamicShapesKeepTheOriginalsForTheFallback()
+    {
+        using var s = new InferenceSession(ConvModel(dynamicBatch: true), new SessionOptions { IntraOpThreads = 1 });
+        Assert.That(Holds(s, "w1") && Holds(s, "w2"));
+        Assert.That(s.NativeExecutor!.Compiled.Steps.OfType<NativeConvStep>().Single().HasOriginalWeights);
+        AssertMatchesReference(() => ConvModel(true), s, 1);
+        AssertMatchesReference(() => ConvModel(true), s, 3);
+    }
+
+    [Test]
+    public void TuningSessionsKeepTheOriginals()
+    {
+        using var s = new InferenceSession(ConvModel(dynamicBatch: false), new SessionOptions { IntraOpThreads = 1, KeepOriginalWeights = true });
+        Assert.That(Holds(s, "w1") && Holds(s, "w2"));
+        AssertMatchesReference(() => ConvModel(false), s, 1);
+    }
+
+    [Test]
+    public void ReleasedWeightsWithUnexpectedShapesFailLoudly()
+    {
+        // A run whose shapes differ from the planned ones cannot happen through InferenceSession (inputs are
+        // validated); if it did, the step reports it instead of running the reference kernel without weights.
+        using var s = new InferenceSession(ConvModel(dynamicBatch: false), new SessionOptions { IntraOpThreads = 1 });
+        var x = new Tensor<float>([1, 8, 12, 12]);
+        var e = Assert.Throws<KernoModelException>(() => s.NativeExecutor!.Run(new Dictionary<string, Value> { ["x"] = x }, null, default, null));
+        Assert.That(e!.Message, Does.Contain("released"));
     }
 }
