@@ -30,6 +30,21 @@ internal static class BenchCommand
         return command;
     }
 
+    /// <summary>Resets the kernel's peak-RSS mark (Linux: "5" to /proc/self/clear_refs); returns the working set then,
+    /// or -1 when the mark cannot be reset (the ORT figure is then not printed).</summary>
+    private static long ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return Process.GetCurrentProcess().WorkingSet64;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            return -1;
+        }
+    }
+
     internal sealed record Stats(double Min, double Median, double Max, double Mean)
     {
         public static Stats Of(List<double> ms)
@@ -53,6 +68,7 @@ internal static class BenchCommand
             return 2;
         }
         var (modelPath, dataSet) = ModelFiles.Resolve(path);
+        long baseline = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
         double createMs = clock.Elapsed.TotalMilliseconds;
@@ -64,17 +80,25 @@ internal static class BenchCommand
         for (int i = 1; i < warmup; ++i)
             session.Run(inputs);
         long kernoPeak = Process.GetCurrentProcess().PeakWorkingSet64;
+        long ortAdded = -1;
 
         var peers = new List<(string Name, OrtPeer Peer)>();
         try
         {
             if (compare is not null)
             {
+                // ONNX Runtime's own peak: reset the process's high-water mark (Linux), then read it after ORT's
+                // session creation and warm-up, over the working set just before.
                 byte[] bytes = File.ReadAllBytes(modelPath);
+                long beforeOrt = ResetPeak();
                 int ortThreads = threads > 0 ? threads : usedThreads;
                 try
                 {
                     peers.Add(("onnxruntime", OrtPeer.Create(bytes, ortThreads, inputs)));
+                    for (int i = 0; i < Math.Max(warmup, 1); ++i)
+                        peers[0].Peer.RunTimed();
+                    if (beforeOrt > 0)
+                        ortAdded = Process.GetCurrentProcess().PeakWorkingSet64 - beforeOrt;
                 }
                 catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
                 {
@@ -94,6 +118,7 @@ internal static class BenchCommand
                 foreach (var (_, p) in peers)
                     for (int i = 0; i < Math.Max(warmup, 1); ++i)
                         p.RunTimed();
+
             }
 
             var kernoMs = new List<double>(runs);
@@ -113,7 +138,9 @@ internal static class BenchCommand
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
             Console.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up");
-            Console.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB");
+            Console.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
+            if (ortAdded >= 0)
+                Console.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
             var peerReports = new List<object>();
             for (int p = 0; p < peers.Count; ++p)
             {
@@ -136,7 +163,8 @@ internal static class BenchCommand
                     threads = usedThreads,
                     runs,
                     warmup,
-                    kerno = new { createMs = Round(createMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0) },
+                    kerno = new { createMs = Round(createMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0), peakWorkingSetAddedMiB = Round((kernoPeak - baseline) / 1048576.0) },
+                    onnxruntimePeakWorkingSetAddedMiB = ortAdded >= 0 ? Round(ortAdded / 1048576.0) : (double?)null,
                     compare = peerReports,
                 };
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
