@@ -167,7 +167,7 @@ public sealed class InferenceSession : IDisposable
         Value?[] values;
         if (native is not null && !overrides)
         {
-            ProfilingCollector? collector = options.EnableProfiling ? new ProfilingCollector() : null;
+            ProfilingCollector? collector = options.EnableProfiling ? new ProfilingCollector(options.ThreadCpuClock) : null;
             values = native.Run(inputs, targets, options.Cancellation, collector);
             if (collector is not null)
                 LastProfile = options.Profile = collector.Finish(native.Threads);

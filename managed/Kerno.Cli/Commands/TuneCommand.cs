@@ -36,39 +36,41 @@ internal static class TuneCommand
         if (runs < 1 || warmup < 0 || threads < 0)
             throw new CliUsageException("--runs must be >= 1, --warmup and --threads >= 0");
         var (modelPath, dataSet) = ModelFiles.Resolve(path);
-        SessionOptions options = ModelFiles.Options("native", threads);
-        options.UseTuningCache = false; // measure from the cost model's choices, whatever an older cache says
-        options.KeepOriginalWeights = true; // trials pack other algorithms from the originals
-        using var session = new InferenceSession(modelPath, options);
-        var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
-        if (session.NativeExecutor?.StaticPlan is null)
-            throw new CliUsageException("tuning needs every input shape fixed; this model has symbolic dimensions");
         string hash = TuningCache.HashFile(modelPath);
         string target = cachePath ?? TuningCache.DefaultPath(hash);
-
         TuneResult result;
-        if (AnsiConsole.Profile.Capabilities.Interactive)
+        int usedThreads;
+        double beforeMs, afterMs;
+        Dictionary<string, Tensor> inputs;
         {
-            TuneResult? r = null;
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(ctx =>
-                {
-                    ProgressTask task = ctx.AddTask("tune", maxValue: 1);
-                    r = Tuner.Tune(session, inputs, runs, warmup, (what, done, total) =>
-                    {
-                        task.MaxValue = total;
-                        task.Value = done;
-                        task.Description = Markup.Escape(what);
-                    });
-                });
-            result = r!;
+            SessionOptions options = ModelFiles.Options("native", threads);
+            options.UseTuningCache = false; // measure from the cost model's choices, whatever an older cache says
+            options.KeepOriginalWeights = true; // trials pack other algorithms from the originals
+            using var session = new InferenceSession(modelPath, options);
+            inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
+            if (session.NativeExecutor?.StaticPlan is null)
+                throw new CliUsageException("tuning needs every input shape fixed; this model has symbolic dimensions");
+            usedThreads = session.IntraOpThreads;
+            result = WithProgress("tune", report => Tuner.Tune(session, inputs, runs, warmup, report));
+            TuningCache.Save(target, hash, modelPath, usedThreads, result.Nodes, double.NaN, double.NaN);
         }
-        else
-            result = Tuner.Tune(session, inputs, runs, warmup);
-
-        TuningCache.Save(target, hash, modelPath, session.IntraOpThreads, result.Nodes, result.BeforeMs, result.AfterMs);
-        Print(Path.GetFileName(modelPath), session.IntraOpThreads, result);
+        // Before / after on fresh sessions (each with the memory plan of its own choices), alternating runs.
+        {
+            SessionOptions plain = ModelFiles.Options("native", threads);
+            plain.UseTuningCache = false;
+            SessionOptions tuned = ModelFiles.Options("native", threads);
+            tuned.TuningCachePath = target;
+            using var before = new InferenceSession(modelPath, plain);
+            using var after = new InferenceSession(modelPath, tuned);
+            ModelFiles.ReportWarnings(after);
+            (beforeMs, afterMs) = WithProgress("whole model before / after", report =>
+            {
+                report("whole model before / after", 0, 1);
+                return Tuner.CompareLatency(before, after, inputs, Math.Max(runs, 5), warmup);
+            });
+        }
+        TuningCache.Save(target, hash, modelPath, usedThreads, result.Nodes, beforeMs, afterMs);
+        Print(Path.GetFileName(modelPath), usedThreads, result, beforeMs, afterMs);
         Console.WriteLine($"cache written to {target}");
         if (jsonPath is not null)
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
@@ -76,10 +78,11 @@ internal static class TuneCommand
                 model = modelPath,
                 modelSha256 = hash,
                 cpu = CpuIdentity.Current,
-                threads = session.IntraOpThreads,
+                threads = usedThreads,
                 runs,
-                latencyBeforeMs = Math.Round(result.BeforeMs, 4),
-                latencyAfterMs = Math.Round(result.AfterMs, 4),
+                clock = result.Clock,
+                latencyBeforeMs = Math.Round(beforeMs, 4),
+                latencyAfterMs = Math.Round(afterMs, 4),
                 nodes = result.Nodes.Select((n, i) => new
                 {
                     node = n.Node,
@@ -94,13 +97,35 @@ internal static class TuneCommand
         return 0;
     }
 
+    /// <summary>Runs <paramref name="work"/> under a Spectre.Console progress bar when the console is interactive.</summary>
+    private static T WithProgress<T>(string title, Func<Action<string, int, int>, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+            return work((_, _, _) => { });
+        T result = default!;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                ProgressTask task = ctx.AddTask(Markup.Escape(title), maxValue: 1);
+                result = work((what, done, total) =>
+                {
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = done;
+                    task.Description = Markup.Escape(what);
+                });
+                task.Value = task.MaxValue;
+            });
+        return result;
+    }
+
     /// <summary>Median time of the cost model's choice over the tuned one's.</summary>
     private static double SpeedUp(TunedNode n) =>
         n.MedianMs.TryGetValue(n.Default, out double d) && n.MedianMs.TryGetValue(n.Chosen, out double c) && c > 0 ? d / c : 1;
 
-    private static void Print(string model, int threads, TuneResult result)
+    private static void Print(string model, int threads, TuneResult result, double beforeMs, double afterMs)
     {
-        Console.WriteLine($"{model}: {result.Nodes.Count} tunable node(s), {threads} thread(s); candidate times are per-node medians in ms (* = chosen)");
+        Console.WriteLine($"{model}: {result.Nodes.Count} tunable node(s), {threads} thread(s); candidate times are per-node medians in ms of {result.Clock} (* = chosen)");
         Console.WriteLine();
         Console.WriteLine("| node | shape | candidates (ms) | default | chosen | speed-up |");
         Console.WriteLine("|---|---|---|---|---|---:|");
@@ -114,7 +139,7 @@ internal static class TuneCommand
         }
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"whole model (median, alternating runs): cost model {result.BeforeMs:0.000} ms, tuned {result.AfterMs:0.000} ms ({result.BeforeMs / result.AfterMs:0.00}x)"));
+            $"whole model (median {result.Clock}, alternating runs): cost model {beforeMs:0.000} ms, tuned {afterMs:0.000} ms ({beforeMs / afterMs:0.00}x)"));
     }
 
     private static string Short(Kernels.ConvAlgorithm a) => a.ToString().ToLowerInvariant();

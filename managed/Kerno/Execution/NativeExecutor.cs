@@ -406,10 +406,10 @@ internal sealed class NativeExecutor : IDisposable
             for (int s = 0; s < steps.Length; ++s)
             {
                 cancellation.ThrowIfCancellationRequested();
-                long start = profile is null ? 0 : Stopwatch.GetTimestamp();
+                long start = profile is null ? 0 : profile.Now();
                 steps[s].Execute(context);
                 if (profile is not null)
-                    profile.Step(steps[s], start, Stopwatch.GetTimestamp(), context);
+                    profile.Step(steps[s], start, profile.Now(), context);
                 if (recorded is not null)
                     foreach (int v in steps[s].Outputs)
                         if (v >= 0 && context.Slots[v] is Tensor t)

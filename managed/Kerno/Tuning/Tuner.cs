@@ -5,16 +5,18 @@ using Kerno.Planning;
 
 namespace Kerno.Tuning;
 
-/// <summary>What <see cref="Tuner.Tune"/> measured.</summary>
-internal sealed record TuneResult(IReadOnlyList<TunedNode> Nodes, IReadOnlyList<string> Shapes, double BeforeMs, double AfterMs);
+/// <summary>What <see cref="Tuner.Tune"/> measured; <c>Clock</c> is "thread CPU time" (one thread: other processes'
+/// load does not count) or "wall".</summary>
+internal sealed record TuneResult(IReadOnlyList<TunedNode> Nodes, IReadOnlyList<string> Shapes, string Clock);
 
 /// <summary>
 /// Measures every candidate algorithm of every tunable node (Conv / kerno.FusedConv on libkerno plans) on the
 /// session's planned shapes, inside whole-model runs: round r gives every node its r-th candidate at once, runs
 /// the model <c>warmup</c> + <c>runs</c> times with profiling and keeps each node's median. So each candidate is
 /// timed with the real neighbours in cache, and tuning a model costs (most candidates) x (warmup + runs) runs.
-/// The winners are applied to the session; whole-model latency is then measured with the cost model's choices
-/// and the tuned ones in alternating runs.
+/// The winners are applied to the session (<see cref="CompareLatency"/> measures the whole model before and after,
+/// best on fresh sessions, whose memory plans fit their choices). With one thread all times are the thread's CPU time (the machine may be
+/// shared: time preempted by other processes does not count); with more, wall time.
 /// </summary>
 internal static class Tuner
 {
@@ -35,10 +37,11 @@ internal static class Tuner
             if (candidates.Count > 0)
                 tunable.Add((step, g, chosen, candidates));
         }
+        bool cpu = session.IntraOpThreads == 1 && ThreadCpuClock.IsAvailable;
         int rounds = tunable.Count == 0 ? 0 : tunable.Max(t => t.Candidates.Count);
-        int total = rounds + 2, done = 0;
+        int total = rounds + 1, done = 0;
         progress?.Invoke("cost model's choices", done, total);
-        Time(session, inputs, warmup, runs, null);
+        Time(session, inputs, warmup, runs, cpu, null);
         progress?.Invoke("cost model's choices", ++done, total);
 
         var times = tunable.Select(_ => new Dictionary<ConvAlgorithm, double>()).ToList();
@@ -50,7 +53,7 @@ internal static class Tuner
                     tunable[i].Step.SetTrial(r < tunable[i].Candidates.Count ? tunable[i].Candidates[r] : null);
                 progress?.Invoke($"candidate round {r + 1} of {rounds}", done, total);
                 var perStep = new List<double>[native.Compiled.Steps.Length];
-                Time(session, inputs, warmup, runs, profile =>
+                Time(session, inputs, warmup, runs, cpu, profile =>
                 {
                     for (int s = 0; s < profile.Nodes.Count && s < perStep.Length; ++s)
                         (perStep[s] ??= new List<double>()).Add(profile.Nodes[s].DurationMicroseconds / 1000);
@@ -85,21 +88,6 @@ internal static class Tuner
             nodes.Add(new TunedNode(TuningChoices.NodeKey(step.Node, step.Index), OpName(step), g, chosenByModel, best, times[i]));
         }
 
-        // Whole model, cost model vs tuned, alternating runs (both sets of plans are packed by then).
-        progress?.Invoke("whole model before / after", done, total);
-        var before = new List<double>(runs);
-        var after = new List<double>(runs);
-        for (int r = -Math.Max(warmup, 1); r < runs; ++r)
-            for (int phase = 0; phase < 2; ++phase)
-            {
-                for (int i = 0; i < tunable.Count; ++i)
-                    tunable[i].Step.SetTrial(phase == 0 ? nodes[i].Default : nodes[i].Chosen);
-                long t0 = Stopwatch.GetTimestamp();
-                session.Run(inputs);
-                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                if (r >= 0)
-                    (phase == 0 ? before : after).Add(ms);
-            }
         for (int i = 0; i < tunable.Count; ++i)
         {
             tunable[i].Step.SetTrial(null);
@@ -108,16 +96,36 @@ internal static class Tuner
         }
         progress?.Invoke("done", total, total);
         IReadOnlyList<string> shapes = tunable.Select(t => Describe(t.Geometry)).ToList();
-        return new TuneResult(nodes, shapes, Median(before), Median(after));
+        return new TuneResult(nodes, shapes, cpu ? "thread CPU time" : "wall");
     }
 
-    private static void Time(InferenceSession session, IReadOnlyDictionary<string, Tensor> inputs, int warmup, int runs, Action<ProfilingResult>? profiled)
+    /// <summary>Median whole-model times of two sessions of one model (e.g. without and with the tuning cache), in
+    /// alternating runs; thread CPU time when both run on one thread.</summary>
+    public static (double FirstMs, double SecondMs) CompareLatency(InferenceSession first, InferenceSession second,
+        IReadOnlyDictionary<string, Tensor> inputs, int runs, int warmup)
+    {
+        bool cpu = first.IntraOpThreads == 1 && second.IntraOpThreads == 1 && ThreadCpuClock.IsAvailable;
+        var a = new List<double>(runs);
+        var b = new List<double>(runs);
+        for (int r = -Math.Max(warmup, 1); r < runs; ++r)
+            foreach (InferenceSession s in new[] { first, second })
+            {
+                long t0 = cpu ? ThreadCpuClock.Now() : Stopwatch.GetTimestamp();
+                s.Run(inputs);
+                double ms = ((cpu ? ThreadCpuClock.Now() : Stopwatch.GetTimestamp()) - t0) * 1000.0 / Stopwatch.Frequency;
+                if (r >= 0)
+                    (ReferenceEquals(s, first) ? a : b).Add(ms);
+            }
+        return (Median(a), Median(b));
+    }
+
+    private static void Time(InferenceSession session, IReadOnlyDictionary<string, Tensor> inputs, int warmup, int runs, bool cpu, Action<ProfilingResult>? profiled)
     {
         for (int i = 0; i < warmup; ++i)
             session.Run(inputs);
         for (int i = 0; i < runs; ++i)
         {
-            var options = new RunOptions { EnableProfiling = profiled is not null };
+            var options = new RunOptions { EnableProfiling = profiled is not null, ThreadCpuClock = cpu };
             session.Run(inputs, options);
             if (options.Profile is { } p)
                 profiled!(p);

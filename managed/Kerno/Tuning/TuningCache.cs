@@ -154,7 +154,7 @@ internal static class TuningCache
         {
             var times = new JsonObject();
             foreach ((ConvAlgorithm a, double ms) in n.MedianMs)
-                times[a.ToString()] = Math.Round(ms, 4);
+                times[a.ToString()] = double.IsFinite(ms) ? JsonValue.Create(Math.Round(ms, 4)) : null;
             list.Add(new JsonObject
             {
                 ["node"] = n.Node,
@@ -168,8 +168,8 @@ internal static class TuningCache
         sections[threads.ToString(CultureInfo.InvariantCulture)] = new JsonObject
         {
             ["tunedAt"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            ["latencyBeforeMs"] = Math.Round(beforeMs, 4),
-            ["latencyAfterMs"] = Math.Round(afterMs, 4),
+            ["latencyBeforeMs"] = double.IsFinite(beforeMs) ? JsonValue.Create(Math.Round(beforeMs, 4)) : null,
+            ["latencyAfterMs"] = double.IsFinite(afterMs) ? JsonValue.Create(Math.Round(afterMs, 4)) : null,
             ["nodes"] = list,
         };
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
