@@ -72,6 +72,9 @@ internal static class TuneCommand
         TuningCache.Save(target, hash, modelPath, usedThreads, result.Nodes, beforeMs, afterMs);
         Print(Path.GetFileName(modelPath), usedThreads, result, beforeMs, afterMs);
         Console.WriteLine($"cache written to {target}");
+        if (afterMs > beforeMs * 1.03)
+            Console.Error.WriteLine("warning: the whole model ran slower with the tuned choices than with the cost model's: the per-node times were " +
+                "probably disturbed (other processes, or several threads on busy cores); run kerno tune again on a quieter machine, or delete the cache file");
         if (jsonPath is not null)
             File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
             {

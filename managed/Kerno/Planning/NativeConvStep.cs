@@ -55,14 +55,14 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
     public override long PackedBytes => plans.Where(kv => Chosen(kv.Key.Item1) == kv.Key.Item2).Sum(kv => kv.Value.PackedBytes);
 
     /// <summary>The algorithm runs with input shape <paramref name="x"/> use, or null when libkerno refuses its geometry.</summary>
-    public Kernels.ConvAlgorithm? AlgorithmFor(int[] x) => Geometry(x) is { } g && Select(g) is not null ? Chosen(g) : null;
+    public Kernels.ConvAlgorithm? AlgorithmFor(int[] x) => Geometry(x) is { } g && Select(g) is { } c ? Run(c) : null;
 
     /// <summary>True when the algorithm for <paramref name="x"/>'s geometry comes from the tuning cache.</summary>
     public bool IsTuned(int[] x) => Geometry(x) is { } g && Select(g) is { Tuned: true };
 
     private string Algorithms()
     {
-        var names = choices.Keys.Select(Chosen).Where(a => a != Kernels.ConvAlgorithm.Auto).Distinct()
+        var names = choices.Where(kv => kv.Value.Candidates.Length > 0).Select(kv => Run(kv.Value)).Distinct()
             .Select(a => a.ToString().ToLowerInvariant()).ToList();
         return names.Count == 0 ? "native" : string.Join("/", names);
     }
@@ -72,11 +72,14 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
     /// <summary>The geometry of an input of shape <paramref name="x"/>, or null when not a plain 2-D conv.</summary>
     public ConvGeometry? GeometryOf(int[]? x) => Geometry(x);
 
-    /// <summary>The algorithm runs with geometry <paramref name="g"/> use: a trial (tuning), the tuned one, or the cost model's.</summary>
-    private Kernels.ConvAlgorithm Chosen(ConvGeometry g)
+    /// <summary>The algorithm runs with geometry <paramref name="g"/> use: a trial (tuning) when it is a candidate, else
+    /// the tuned one or the cost model's.</summary>
+    private Kernels.ConvAlgorithm Chosen(ConvGeometry g) => Select(g) is { } c ? Run(c) : Kernels.ConvAlgorithm.Auto;
+
+    private Kernels.ConvAlgorithm Run(Choice c)
     {
         int t = trial;
-        return t >= 0 ? (Kernels.ConvAlgorithm)t : Select(g)?.Algorithm ?? Kernels.ConvAlgorithm.Auto;
+        return t >= 0 && c.Candidates.Contains((Kernels.ConvAlgorithm)t) ? (Kernels.ConvAlgorithm)t : c.Algorithm;
     }
 
     /// <summary>The algorithms libkerno accepts for every part of geometry <paramref name="g"/> (empty when it refuses the geometry).</summary>
@@ -164,12 +167,10 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
     /// refuses the geometry (or the weights were released and this geometry was not planned at creation).</summary>
     private Parts? Get(ConvGeometry g)
     {
-        if (Select(g) is null)
+        if (Select(g) is not { } choice)
             return null;
-        Kernels.ConvAlgorithm algorithm = Chosen(g);
-        if (Select(g)!.Candidates.Contains(algorithm) is false)
-            algorithm = Select(g)!.Algorithm;
-        var key = (g, algorithm);
+        var key = (g, Run(choice));
+        Kernels.ConvAlgorithm algorithm = key.Item2;
         if (plans.TryGetValue(key, out Parts? p))
             return p.Items.Length == 0 ? null : p;
         if (Volatile.Read(ref weight) is not { } w)

@@ -11,9 +11,10 @@ internal sealed record TuneResult(IReadOnlyList<TunedNode> Nodes, IReadOnlyList<
 
 /// <summary>
 /// Measures every candidate algorithm of every tunable node (Conv / kerno.FusedConv on libkerno plans) on the
-/// session's planned shapes, inside whole-model runs: round r gives every node its r-th candidate at once, runs
-/// the model <c>warmup</c> + <c>runs</c> times with profiling and keeps each node's median. So each candidate is
-/// timed with the real neighbours in cache, and tuning a model costs (most candidates) x (warmup + runs) runs.
+/// session's planned shapes, inside whole-model runs: round r gives every node its r-th candidate at once and runs
+/// the model with profiling; each node keeps the median of its <c>runs</c> samples per candidate, taken over up to
+/// three passes of all rounds (each pass after <c>warmup</c> untimed runs). So each candidate is timed with the
+/// real neighbours in cache, and tuning a model costs about (most candidates) x (3 warmup + runs) runs.
 /// The winners are applied to the session (<see cref="CompareLatency"/> measures the whole model before and after,
 /// best on fresh sessions, whose memory plans fit their choices). With one thread all times are the thread's CPU time (the machine may be
 /// shared: time preempted by other processes does not count); with more, wall time.
@@ -39,34 +40,47 @@ internal static class Tuner
         }
         bool cpu = session.IntraOpThreads == 1 && ThreadCpuClock.IsAvailable;
         int rounds = tunable.Count == 0 ? 0 : tunable.Max(t => t.Candidates.Count);
-        int total = rounds + 1, done = 0;
+        // The rounds are repeated in up to 3 passes, each taking a share of the timed runs, so a burst of load from
+        // other processes hits one pass of one candidate, not all of its samples.
+        int passes = Math.Min(3, runs);
+        int total = rounds * passes + 1, done = 0;
         progress?.Invoke("cost model's choices", done, total);
         Time(session, inputs, warmup, runs, cpu, null);
         progress?.Invoke("cost model's choices", ++done, total);
 
-        var times = tunable.Select(_ => new Dictionary<ConvAlgorithm, double>()).ToList();
+        var samples = tunable.Select(_ => new Dictionary<ConvAlgorithm, List<double>>()).ToList();
         try
         {
-            for (int r = 0; r < rounds; ++r)
+            for (int pass = 0; pass < passes; ++pass)
             {
-                for (int i = 0; i < tunable.Count; ++i)
-                    tunable[i].Step.SetTrial(r < tunable[i].Candidates.Count ? tunable[i].Candidates[r] : null);
-                progress?.Invoke($"candidate round {r + 1} of {rounds}", done, total);
-                var perStep = new List<double>[native.Compiled.Steps.Length];
-                Time(session, inputs, warmup, runs, cpu, profile =>
+                int timed = runs / passes + (pass < runs % passes ? 1 : 0);
+                for (int r = 0; r < rounds; ++r)
                 {
-                    for (int s = 0; s < profile.Nodes.Count && s < perStep.Length; ++s)
-                        (perStep[s] ??= new List<double>()).Add(profile.Nodes[s].DurationMicroseconds / 1000);
-                });
-                for (int i = 0; i < tunable.Count; ++i)
-                    if (r < tunable[i].Candidates.Count && perStep[tunable[i].Step.Index] is { Count: > 0 } ms)
-                        times[i][tunable[i].Candidates[r]] = Median(ms);
-                foreach (var t in tunable)
-                {
-                    t.Step.SetTrial(null);
-                    t.Step.ReleaseUnusedPlans();
+                    for (int i = 0; i < tunable.Count; ++i)
+                        tunable[i].Step.SetTrial(r < tunable[i].Candidates.Count ? tunable[i].Candidates[r] : null);
+                    string what = $"candidate round {r + 1} of {rounds}" + (passes > 1 ? $", pass {pass + 1} of {passes}" : "");
+                    progress?.Invoke(what, done, total);
+                    var perStep = new List<double>[native.Compiled.Steps.Length];
+                    Time(session, inputs, warmup, timed, cpu, profile =>
+                    {
+                        for (int s = 0; s < profile.Nodes.Count && s < perStep.Length; ++s)
+                            (perStep[s] ??= new List<double>()).Add(profile.Nodes[s].DurationMicroseconds / 1000);
+                    });
+                    for (int i = 0; i < tunable.Count; ++i)
+                        if (r < tunable[i].Candidates.Count && perStep[tunable[i].Step.Index] is { Count: > 0 } ms)
+                        {
+                            ConvAlgorithm a = tunable[i].Candidates[r];
+                            if (!samples[i].TryGetValue(a, out List<double>? list))
+                                samples[i][a] = list = new List<double>();
+                            list.AddRange(ms);
+                        }
+                    foreach (var t in tunable)
+                    {
+                        t.Step.SetTrial(null);
+                        t.Step.ReleaseUnusedPlans();
+                    }
+                    progress?.Invoke(what, ++done, total);
                 }
-                progress?.Invoke($"candidate round {r + 1} of {rounds}", ++done, total);
             }
         }
         finally
@@ -74,6 +88,7 @@ internal static class Tuner
             foreach (var t in tunable)
                 t.Step.SetTrial(null);
         }
+        var times = samples.Select(d => d.ToDictionary(kv => kv.Key, kv => Median(kv.Value))).ToList();
 
         var nodes = new List<TunedNode>(tunable.Count);
         for (int i = 0; i < tunable.Count; ++i)
