@@ -52,19 +52,27 @@ internal static class TuningCache
     /// </summary>
     public static TuningChoices? ForSession(string? explicitPath, Func<string> modelHash, int threads, List<string> warnings)
     {
-        string? path = explicitPath;
-        string? hash = null;
-        if (path is null)
+        try
         {
-            string dir = DefaultDirectory;
-            if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*.json").Any())
+            string? path = explicitPath;
+            string? hash = null;
+            if (path is null)
+            {
+                string dir = DefaultDirectory;
+                if (!Directory.Exists(dir) || !Directory.EnumerateFiles(dir, "*.json").Any())
+                    return null;
+                hash = modelHash();
+                path = DefaultPath(hash);
+            }
+            if (!File.Exists(path))
                 return null;
-            hash = modelHash();
-            path = DefaultPath(hash);
+            return Load(path, hash ?? modelHash(), CpuIdentity.Current, threads, warnings);
         }
-        if (!File.Exists(path))
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            warnings.Add($"tuning cache not read ({e.Message}); the cost model's choices are used");
             return null;
-        return Load(path, hash ?? modelHash(), CpuIdentity.Current, threads, warnings);
+        }
     }
 
     /// <summary>Reads the section for <paramref name="threads"/> threads; null (and a warning) when the file is corrupt,
