@@ -13,6 +13,7 @@ namespace Kerno.Bench;
 ///   peak [--isa ...] [--seconds S]
 ///   conv --shape N,C,H,W --kernel K,C/g,kh,kw ... [--compare onnxruntime] | conv --suite resnet50|vgg19|ultraface|mobilenet (see ConvBench)
 ///   scaling --m M --n N --k K [--threads T] [--isa ...] [--reps R] [--path all|native|pool|dedicated] [--split S] (see ScalingBench)
+///   epilogue [--m M --n N --k K] [--isa ...] [--rounds R]: the cost of each activation (see EpilogueBench)
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
 /// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
 /// run on T threads in every round (wall clock) or before and after the rounds (CPU time). --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
@@ -40,6 +41,7 @@ internal static unsafe class Program
                 "gemm" => Gemm(opts),
                 "peak" => Peak(opts),
                 "scaling" => Scaling(opts),
+                "epilogue" => Epilogue(opts),
                 _ => Usage(),
             };
         }
@@ -56,6 +58,7 @@ internal static unsafe class Program
         Console.Error.WriteLine("       Kerno.Bench peak [--isa ISA] [--seconds S]");
         Console.Error.WriteLine(ConvBench.UsageText);
         Console.Error.WriteLine(ScalingBench.UsageText);
+        Console.Error.WriteLine(EpilogueBench.UsageText);
         return 2;
     }
 
@@ -85,6 +88,13 @@ internal static unsafe class Program
             }
         }
         return 0;
+    }
+
+    private static int Epilogue(Options o)
+    {
+        ApplyIsa(o);
+        int? m = o.Has("m") ? o.Int("m", 0) : null;
+        return EpilogueBench.Run(m, o.Has("n") ? o.Int("n", 0) : null, o.Has("k") ? o.Int("k", 0) : null, o.Int("rounds", 31));
     }
 
     private static int Scaling(Options o)

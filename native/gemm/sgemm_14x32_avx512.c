@@ -340,13 +340,31 @@ static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)
     }
 }
 
-void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+/* One activation over a tile, inlined per activation so its switch resolves at compile time (no branch per
+ * vector), full 16-column vectors unmasked so the loads right after the kernel's stores forward from the store
+ * buffer. */
+static inline __attribute__((always_inline)) void act_rows(float* c, size_t ldc, size_t mr, size_t nr, int32_t act,
+                                                           float p0, float p1)
 {
+    const size_t full = nr & ~(size_t)15;
+    const __mmask16 tail = lo_mask(nr - full);
     for (size_t i = 0; i < mr; ++i) {
         float* ci = c + i * ldc;
-        for (size_t j = 0; j < nr; j += 16) {
-            __mmask16 m = lo_mask(nr - j);
-            _mm512_mask_storeu_ps(ci + j, m, act_ps(_mm512_maskz_loadu_ps(m, ci + j), act, p0, p1));
-        }
+        for (size_t j = 0; j < full; j += 16)
+            _mm512_storeu_ps(ci + j, act_ps(_mm512_loadu_ps(ci + j), act, p0, p1));
+        if (tail)
+            _mm512_mask_storeu_ps(ci + full, tail, act_ps(_mm512_maskz_loadu_ps(tail, ci + full), act, p0, p1));
+    }
+}
+
+void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_LEAKY_RELU: act_rows(c, ldc, mr, nr, KERNO_ACT_LEAKY_RELU, p0, p1); break;
+    case KERNO_ACT_SIGMOID: act_rows(c, ldc, mr, nr, KERNO_ACT_SIGMOID, p0, p1); break;
+    case KERNO_ACT_HARD_SWISH: act_rows(c, ldc, mr, nr, KERNO_ACT_HARD_SWISH, p0, p1); break;
+    case KERNO_ACT_GELU_TANH: act_rows(c, ldc, mr, nr, KERNO_ACT_GELU_TANH, p0, p1); break;
+    case KERNO_ACT_SILU: act_rows(c, ldc, mr, nr, KERNO_ACT_SILU, p0, p1); break;
+    default: act_rows(c, ldc, mr, nr, act, p0, p1); break; /* ReLU / Clip: the kernels' store does them */
     }
 }

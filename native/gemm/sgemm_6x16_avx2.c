@@ -276,7 +276,10 @@ static inline __m256 act_ps(__m256 x, int32_t act, float p0, float p1)
     }
 }
 
-void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+/* One activation over a tile, inlined per activation so its switch resolves at compile time (no branch per
+ * vector). */
+static inline __attribute__((always_inline)) void act_rows(float* c, size_t ldc, size_t mr, size_t nr, int32_t act,
+                                                           float p0, float p1)
 {
     for (size_t i = 0; i < mr; ++i) {
         float* ci = c + i * ldc;
@@ -287,5 +290,17 @@ void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32
             __m256i m = lane_mask(nr - j, 0);
             _mm256_maskstore_ps(ci + j, m, act_ps(_mm256_maskload_ps(ci + j, m), act, p0, p1));
         }
+    }
+}
+
+void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_LEAKY_RELU: act_rows(c, ldc, mr, nr, KERNO_ACT_LEAKY_RELU, p0, p1); break;
+    case KERNO_ACT_SIGMOID: act_rows(c, ldc, mr, nr, KERNO_ACT_SIGMOID, p0, p1); break;
+    case KERNO_ACT_HARD_SWISH: act_rows(c, ldc, mr, nr, KERNO_ACT_HARD_SWISH, p0, p1); break;
+    case KERNO_ACT_GELU_TANH: act_rows(c, ldc, mr, nr, KERNO_ACT_GELU_TANH, p0, p1); break;
+    case KERNO_ACT_SILU: act_rows(c, ldc, mr, nr, KERNO_ACT_SILU, p0, p1); break;
+    default: act_rows(c, ldc, mr, nr, act, p0, p1); break; /* ReLU / Clip: the kernels' store does them */
     }
 }
