@@ -5,7 +5,7 @@
  *   rdi = kc, rsi = a (packed in blocks of 8 depth steps: 14 rows x 8 floats each, the last block partial),
  *   rdx = b (kc x 32 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
- *   beta 32, clamp_min 36, clamp_max 40, pf 48, pf_stride 56, a_stride 64).
+ *   beta 32, clamp_min 36, clamp_max 40, slope 44, pf 48, pf_stride 56, a_stride 64).
  *
  * Registers: zmm0..zmm27 accumulate row i in zmm(2i) (columns 0-15) and zmm(2i+1) (16-31); zmm28/29 hold
  * the 32 floats of B at depth p; zmm30/31 alternate as the broadcast of A[i][p]. Per depth step: 2 B loads,
@@ -20,7 +20,8 @@
  * for small N, where each A panel serves few tiles and packing it would cost more than it saves; it combines
  * with SGEMM_F_PACK_B (then B's source is walked with rbx / rbp).
  *
- * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
+ * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp, LeakyReLU with ctx->slope,
+ * HardSwish) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
  * the tile. C is not read unless SGEMM_F_BETA is set.
  */
@@ -31,6 +32,8 @@
 #define F_CLAMP    16
 #define F_PACK_B   32
 #define F_A_DIRECT 64
+#define F_LEAKY    128
+#define F_HSWISH   256
 #define C_AHEAD    4  /* depth iterations (x8 steps) before the end at which C is pulled into L1 */
 
 /* One depth step: A[i][p] at aoff + 32 i in the current 8-deep A block (adirect: at aoff from row i of the
@@ -179,7 +182,25 @@
     vmaxps       36(%r9){1to16}, %zmm\r1, %zmm\r1
     vminps       40(%r9){1to16}, %zmm\r0, %zmm\r0
     vminps       40(%r9){1to16}, %zmm\r1, %zmm\r1
-5:  vmovups      %zmm\r0, (%r11){%k1}
+5:  testb        $F_LEAKY, %r10b
+    jz           6f
+    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r0, %k3   /* x < 0 */
+    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r1, %k4
+    vmulps       44(%r9){1to16}, %zmm\r0, %zmm\r0{%k3}
+    vmulps       44(%r9){1to16}, %zmm\r1, %zmm\r1{%k4}
+6:  testl        $F_HSWISH, %r10d
+    jz           7f
+    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r0, %zmm28
+    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r1, %zmm29
+    vaddps       .Lk_half(%rip){1to16}, %zmm28, %zmm28
+    vaddps       .Lk_half(%rip){1to16}, %zmm29, %zmm29
+    vmaxps       .Lk_zero(%rip){1to16}, %zmm28, %zmm28
+    vmaxps       .Lk_zero(%rip){1to16}, %zmm29, %zmm29
+    vminps       .Lk_one(%rip){1to16}, %zmm28, %zmm28
+    vminps       .Lk_one(%rip){1to16}, %zmm29, %zmm29
+    vmulps       %zmm28, %zmm\r0, %zmm\r0
+    vmulps       %zmm29, %zmm\r1, %zmm\r1
+7:  vmovups      %zmm\r0, (%r11){%k1}
     vmovups      %zmm\r1, 64(%r11){%k2}
     addq         %r8, %r11
 .endm
@@ -589,5 +610,12 @@ kerno_sgemm_14x32_avx512:
     popq         %rbx
     ret
     .size   kerno_sgemm_14x32_avx512, .-kerno_sgemm_14x32_avx512
+
+    .section .rodata
+    .p2align 2
+.Lk_zero:  .float 0.0
+.Lk_sixth: .float 0.16666667
+.Lk_half:  .float 0.5
+.Lk_one:   .float 1.0
 
     .section .note.GNU-stack, "", @progbits

@@ -13,6 +13,17 @@ static inline __mmask16 hi_mask(size_t nr)
     return nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
 }
 
+/* SGEMM_F_LEAKY / SGEMM_F_HSWISH, as the asm kernel's store computes them (HardSwish: x / 6 and + 1/2 rounded
+ * separately, not fused). */
+static inline __m512 store_act(__m512 x, uint32_t f, float slope)
+{
+    if (f & SGEMM_F_LEAKY)
+        return _mm512_mask_mul_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OS), x, _mm512_set1_ps(slope));
+    __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+    return _mm512_mul_ps(x, t);
+}
+
 void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                                 const sgemm_ukr_ctx* ctx)
 {
@@ -77,6 +88,10 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
         if (f & SGEMM_F_CLAMP) {
             x0 = _mm512_min_ps(_mm512_max_ps(x0, lo), hi);
             x1 = _mm512_min_ps(_mm512_max_ps(x1, lo), hi);
+        }
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH)) {
+            x0 = store_act(x0, f, ctx->slope);
+            x1 = store_act(x1, f, ctx->slope);
         }
         _mm512_mask_storeu_ps(ci, m0, x0);
         _mm512_mask_storeu_ps(ci + 16, m1, x1);

@@ -155,7 +155,13 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         ctx.clamp_min = P->p0;
         ctx.clamp_max = P->p1;
     }
-    const int post = post_activation(P->act);
+    /* LeakyReLU and HardSwish go into the store of kernels that have them; the others are a pass over each
+     * tile right after its kernel, while it is in L1. */
+    const uint32_t store_act = !kd->store_acts ? 0u
+                               : P->act == KERNO_ACT_LEAKY_RELU ? SGEMM_F_LEAKY
+                               : P->act == KERNO_ACT_HARD_SWISH ? SGEMM_F_HSWISH
+                                                                 : 0u;
+    ctx.slope = P->p0;
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 
     if (kd->small_m != NULL && i1 - i0 <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
@@ -171,7 +177,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         const float* a = K == 0 ? P->a : (P->ta ? P->a + i0 : P->a + i0 * P->lda);
         float* c = P->c + i0 * P->ldc + j0;
         kd->small_m(i1 - i0, j1 - j0, K, a, P->lda, P->ta, K == 0 ? P->b : P->b + j0, P->ldb, c, P->ldc, &ctx);
-        if (post)
+        if (post_activation(P->act))
             kd->act_tile(c, P->ldc, i1 - i0, j1 - j0, P->act, P->p0, P->p1);
         return KERNO_OK;
     }
@@ -206,6 +212,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                 if (P->bias_kind == KERNO_BIAS_ROW) flags |= SGEMM_F_BIAS_ROW;
                 if (P->bias_kind == KERNO_BIAS_COL) flags |= SGEMM_F_BIAS_COL;
                 if (P->act == KERNO_ACT_RELU || P->act == KERNO_ACT_CLIP) flags |= SGEMM_F_CLAMP;
+                flags |= store_act;
             }
             ctx.flags = flags;
 
@@ -252,7 +259,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                         }
                         ukr(kc, a, b, c, P->ldc, &ctx);
                         ctx.flags = flags;
-                        if (last && post)
+                        if (last && post_activation(P->act) && !store_act)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);
                     }
                 }

@@ -25,6 +25,9 @@
                               * while it computes, zero-padding columns past ctx->nr */
 #define SGEMM_F_A_DIRECT 64u /* kernels with a_direct, full MR-row tiles: a is op(A) itself, not transposed,
                               * row stride ctx->a_stride bytes (no A packing) */
+/* Kernels with store_acts: the cheap activations in the store too (the others run as a pass over the tile). */
+#define SGEMM_F_LEAKY    128u /* acc = acc < 0 ? acc * ctx->slope : acc  (LeakyReLU) */
+#define SGEMM_F_HSWISH   256u /* acc = acc * min(max(acc / 6 + 1/2, 0), 1)  (HardSwish) */
 
 /* Everything a micro-kernel needs besides the operands. The assembly kernels read it by these offsets. */
 typedef struct sgemm_ukr_ctx {
@@ -36,7 +39,7 @@ typedef struct sgemm_ukr_ctx {
     float beta;        /* 32 */
     float clamp_min;   /* 36 */
     float clamp_max;   /* 40 */
-    uint32_t reserved; /* 44 */
+    float slope;       /* 44: SGEMM_F_LEAKY */
     const void* pf;    /* 48: optional prefetch stream (a hint; kernels may ignore it): two cache lines at */
     size_t pf_stride;  /* 56:   pf + p * pf_stride for each depth step p, into L2 */
     size_t a_stride;   /* 64: SGEMM_F_A_DIRECT: A's row stride in bytes */
@@ -50,6 +53,7 @@ _Static_assert(offsetof(sgemm_ukr_ctx, alpha) == 28, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, beta) == 32, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_min) == 36, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_max) == 40, "asm offset");
+_Static_assert(offsetof(sgemm_ukr_ctx, slope) == 44, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_stride) == 56, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, a_stride) == 64, "asm offset");
 
@@ -87,6 +91,7 @@ typedef struct sgemm_kernel_desc {
     int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
     size_t a_kblock;        /* packed A panels take MR * round_up(kc, a_kblock) floats (1: MR * kc) */
     int a_direct;           /* the kernel (and its twin) implement SGEMM_F_A_DIRECT */
+    int store_acts;         /* the kernel (and its twin) implement SGEMM_F_LEAKY and SGEMM_F_HSWISH */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;
