@@ -4,12 +4,12 @@
  *                              const sgemm_ukr_ctx* ctx);
  *   rdi = kc, rsi = a (kc x 6 floats, k-major packed), rdx = b (kc x 16 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
- *   beta 32, clamp_min 36, clamp_max 40).
+ *   beta 32, clamp_min 36, clamp_max 40, slope 44).
  *
  * Registers: ymm0..ymm11 accumulate row i in ymm(2i) (columns 0-7) and ymm(2i+1) (8-15); ymm12/13 hold B
  * at depth p, ymm14/15 alternate as the broadcast of A[i][p]: 2 loads + 6 broadcasts per 12 FMAs.
  *
- * The store applies the epilogue flags and writes ctx->mr rows; a full-width tile uses plain moves, a
+ * The store applies the epilogue flags (LeakyReLU and HardSwish included) and writes ctx->mr rows; a full-width tile uses plain moves, a
  * partial one (nr < 16) vmaskmovps with ymm12/13 as lane masks, so nothing outside the tile is touched.
  */
 #define F_ALPHA    1
@@ -17,6 +17,8 @@
 #define F_BIAS_ROW 4
 #define F_BIAS_COL 8
 #define F_CLAMP    16
+#define F_LEAKY    128
+#define F_HSWISH   256
 
 .macro KSTEP aoff, boff
     vmovups      \boff(%rdx), %ymm12
@@ -48,6 +50,19 @@
     .else
     vmovups      \mem, \dst
     .endif
+.endm
+
+/* HardSwish of ymm r in place: r * min(max(r / 6 + 1/2, 0), 1); ymm14/15 scratch. */
+.macro HSWISH8 r
+    vbroadcastss .Lk_sixth(%rip), %ymm14
+    vmulps       %ymm14, %ymm\r, %ymm15
+    vbroadcastss .Lk_half(%rip), %ymm14
+    vaddps       %ymm14, %ymm15, %ymm15
+    vxorps       %ymm14, %ymm14, %ymm14
+    vmaxps       %ymm14, %ymm15, %ymm15
+    vbroadcastss .Lk_one(%rip), %ymm14
+    vminps       %ymm14, %ymm15, %ymm15
+    vmulps       %ymm15, %ymm\r, %ymm\r
 .endm
 
 /* Epilogue and store of row i (ymm r0, ymm r1) at r11; stops at row mr (rax).
@@ -86,7 +101,18 @@
     vmaxps       %ymm14, %ymm\r1, %ymm\r1
     vminps       %ymm15, %ymm\r0, %ymm\r0
     vminps       %ymm15, %ymm\r1, %ymm\r1
-5:
+5:  testb        $F_LEAKY, %r10b
+    jz           6f
+    vbroadcastss 44(%r9), %ymm14          /* negative lanes (sign set) take x * slope */
+    vmulps       %ymm14, %ymm\r0, %ymm15
+    vblendvps    %ymm\r0, %ymm15, %ymm\r0, %ymm\r0
+    vmulps       %ymm14, %ymm\r1, %ymm15
+    vblendvps    %ymm\r1, %ymm15, %ymm\r1, %ymm\r1
+6:  testl        $F_HSWISH, %r10d
+    jz           7f
+    HSWISH8      \r0
+    HSWISH8      \r1
+7:
     .if \masked
     vmaskmovps   %ymm\r0, %ymm12, (%r11)
     vmaskmovps   %ymm\r1, %ymm13, 32(%r11)
@@ -107,6 +133,10 @@
 .endm
 
     .section .rodata
+    .p2align 6
+.Lk_sixth: .float 0.16666667
+.Lk_half:  .float 0.5
+.Lk_one:   .float 1.0
     .p2align 6
 /* 16 x -1 then 16 x 0: lanes j..j+7 of the mask "first nr lanes" start at byte 4 * (16 - nr + j). */
 .Lmask_table:

@@ -15,6 +15,16 @@ static inline __m256i lane_mask(size_t n, size_t j)
     return _mm256_loadu_si256((const __m256i*)(mask_table + 16 - (n > 16 ? 16 : n) + j));
 }
 
+/* SGEMM_F_LEAKY / SGEMM_F_HSWISH as the asm kernel's store computes them: LeakyReLU blends on the sign bit. */
+static inline __m256 store_act(__m256 x, uint32_t f, float slope)
+{
+    if (f & SGEMM_F_LEAKY)
+        return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(slope)), x);
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
+    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(x, t);
+}
+
 void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
 {
     __m256 acc[MR][2];
@@ -62,6 +72,10 @@ void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c
         if (f & SGEMM_F_CLAMP) {
             x0 = _mm256_min_ps(_mm256_max_ps(x0, lo), hi);
             x1 = _mm256_min_ps(_mm256_max_ps(x1, lo), hi);
+        }
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH)) {
+            x0 = store_act(x0, f, ctx->slope);
+            x1 = store_act(x1, f, ctx->slope);
         }
         _mm256_maskstore_ps(ci, m0, x0);
         _mm256_maskstore_ps(ci + 8, m1, x1);
