@@ -13,10 +13,18 @@ static inline __mmask16 hi_mask(size_t nr)
     return nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
 }
 
-/* SGEMM_F_LEAKY / SGEMM_F_HSWISH, as the asm kernel's store computes them (HardSwish: x / 6 and + 1/2 rounded
- * separately, not fused). */
+static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1);
+
+/* The activation flags as the asm kernel's store computes them (HardSwish: x / 6 and + 1/2 rounded separately;
+ * the sigmoid family is act_ps, the same operations as the asm). */
 static inline __m512 store_act(__m512 x, uint32_t f, float slope)
 {
+    if (f & SGEMM_F_SIGMOID)
+        return act_ps(x, KERNO_ACT_SIGMOID, slope, 0.0f);
+    if (f & SGEMM_F_SILU)
+        return act_ps(x, KERNO_ACT_SILU, slope, 0.0f);
+    if (f & SGEMM_F_GELU)
+        return act_ps(x, KERNO_ACT_GELU_TANH, slope, 0.0f);
     if (f & SGEMM_F_LEAKY)
         return _mm512_mask_mul_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OS), x, _mm512_set1_ps(slope));
     __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
@@ -89,7 +97,7 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
             x0 = _mm512_min_ps(_mm512_max_ps(x0, lo), hi);
             x1 = _mm512_min_ps(_mm512_max_ps(x1, lo), hi);
         }
-        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH)) {
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH | SGEMM_F_SIGMOID | SGEMM_F_SILU | SGEMM_F_GELU)) {
             x0 = store_act(x0, f, ctx->slope);
             x1 = store_act(x1, f, ctx->slope);
         }
@@ -322,7 +330,11 @@ static inline __m512 exp_ps(__m512 x)
 
 static inline __m512 sigmoid_ps(__m512 x)
 {
-    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    /* 1 / d by rcp14 and one Newton step (error ~2^-28 + rounding, under 2 ulp) instead of a division, whose
+     * throughput of one per several cycles bounded the whole activation; 1/d below FLT_MIN flushes to 0. */
+    __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x)));
+    __m512 y = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(1.0f)), y);
 }
 
 static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)

@@ -27,7 +27,7 @@ static const sgemm_kernel_desc k_avx512 = {
     KERNO_ISA_AVX512, "avx512-14x32", 14, 32,
     kerno_sgemm_14x32_avx512, kerno_sgemm_14x32_avx512_c,
     kerno_sgemm_pack_a14_avx512, kerno_sgemm_pack_b32_avx512, kerno_sgemm_act_tile_avx512,
-    kerno_sgemm_small_m_avx512, 4, 1, 8, 1, 1, 16, 8, 4,
+    kerno_sgemm_small_m_avx512, 4, 1, 8, 1, 2, 16, 8, 4,
 };
 #endif
 

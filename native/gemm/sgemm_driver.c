@@ -155,12 +155,14 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         ctx.clamp_min = P->p0;
         ctx.clamp_max = P->p1;
     }
-    /* LeakyReLU and HardSwish go into the store of kernels that have them; the others are a pass over each
-     * tile right after its kernel, while it is in L1. */
-    const uint32_t store_act = !kd->store_acts ? 0u
-                               : P->act == KERNO_ACT_LEAKY_RELU ? SGEMM_F_LEAKY
-                               : P->act == KERNO_ACT_HARD_SWISH ? SGEMM_F_HSWISH
-                                                                 : 0u;
+    /* Activations go into the store of kernels that have them; the others are a pass over each tile right
+     * after its kernel, while it is in L1. */
+    uint32_t store_act = 0;
+    if (kd->store_acts >= 1 && P->act == KERNO_ACT_LEAKY_RELU) store_act = SGEMM_F_LEAKY;
+    if (kd->store_acts >= 1 && P->act == KERNO_ACT_HARD_SWISH) store_act = SGEMM_F_HSWISH;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_SIGMOID) store_act = SGEMM_F_SIGMOID;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_SILU) store_act = SGEMM_F_SILU;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_GELU_TANH) store_act = SGEMM_F_GELU;
     ctx.slope = P->p0;
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 

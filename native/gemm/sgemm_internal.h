@@ -28,6 +28,10 @@
 /* Kernels with store_acts: the cheap activations in the store too (the others run as a pass over the tile). */
 #define SGEMM_F_LEAKY    128u /* acc = acc < 0 ? acc * ctx->slope : acc  (LeakyReLU) */
 #define SGEMM_F_HSWISH   256u /* acc = acc * min(max(acc / 6 + 1/2, 0), 1)  (HardSwish) */
+/* Kernels with store_acts == 2 also these (sigmoid(z) = 1 / (1 + exp(-z))): */
+#define SGEMM_F_SIGMOID  512u  /* acc = sigmoid(acc) */
+#define SGEMM_F_SILU     1024u /* acc = acc * sigmoid(acc) */
+#define SGEMM_F_GELU     2048u /* acc = acc * sigmoid(2 sqrt(2/pi) (acc + 0.044715 acc^3))  (GELU-tanh) */
 
 /* Everything a micro-kernel needs besides the operands. The assembly kernels read it by these offsets. */
 typedef struct sgemm_ukr_ctx {
@@ -91,7 +95,8 @@ typedef struct sgemm_kernel_desc {
     int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
     size_t a_kblock;        /* packed A panels take MR * round_up(kc, a_kblock) floats (1: MR * kc) */
     int a_direct;           /* the kernel (and its twin) implement SGEMM_F_A_DIRECT */
-    int store_acts;         /* the kernel (and its twin) implement SGEMM_F_LEAKY and SGEMM_F_HSWISH */
+    int store_acts;         /* the kernel (and its twin) implement SGEMM_F_LEAKY and SGEMM_F_HSWISH (1), and
+                             * SGEMM_F_SIGMOID, SGEMM_F_SILU and SGEMM_F_GELU (2) */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;
