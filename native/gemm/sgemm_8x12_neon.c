@@ -61,6 +61,13 @@ void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c
                 x = vaddq_f32(x, vld1q_f32(colb + 4 * v));
             if (f & SGEMM_F_CLAMP)
                 x = vminq_f32(vmaxq_f32(x, lo), hi);
+            if (f & SGEMM_F_LEAKY)
+                x = vbslq_f32(vcltzq_f32(x), vmulq_f32(x, vdupq_n_f32(ctx->slope)), x);
+            if (f & SGEMM_F_HSWISH) {
+                /* as the asm: 1/2 + x / 6 fused */
+                float32x4_t t = vfmaq_f32(vdupq_n_f32(0.5f), x, vdupq_n_f32(1.0f / 6.0f));
+                x = vmulq_f32(x, vminq_f32(vmaxq_f32(t, vdupq_n_f32(0.0f)), vdupq_n_f32(1.0f)));
+            }
             vst1q_f32(row + 4 * v, x);
         }
         for (size_t j = 0; j < nr; ++j)
