@@ -1,6 +1,6 @@
 /* AVX-512 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_14x32_avx512.S (same contract, used as
  * fallback and as a second reference in tests), packers for MR = 14 / NR = 32, and the vector activations
- * the kernel's store does not fuse. */
+ * (in the twin's store, and as a pass after the small-M path). */
 #include "sgemm_internal.h"
 
 #include <immintrin.h>

@@ -164,6 +164,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
     if (kd->store_acts >= 2 && P->act == KERNO_ACT_SILU) store_act = SGEMM_F_SILU;
     if (kd->store_acts >= 2 && P->act == KERNO_ACT_GELU_TANH) store_act = SGEMM_F_GELU;
     ctx.slope = P->p0;
+    const int post = post_activation(P->act) && !store_act;
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 
     if (kd->small_m != NULL && i1 - i0 <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
@@ -261,7 +262,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                         }
                         ukr(kc, a, b, c, P->ldc, &ctx);
                         ctx.flags = flags;
-                        if (last && post_activation(P->act) && !store_act)
+                        if (last && post)
                             kd->act_tile(c, P->ldc, ctx.mr, ctx.nr, P->act, P->p0, P->p1);
                     }
                 }

@@ -71,8 +71,8 @@ typedef void (*sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, floa
 typedef void (*sgemm_pack_a_fn)(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 /* Pack a kc x nc block of op(B) into ceil(nc/nr) panels of kc x nr. */
 typedef void (*sgemm_pack_b_fn)(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst);
-/* Activations the kernels' store does not do (LeakyReLU, HardSwish, Sigmoid, GELU, SiLU), applied to a tile
- * right after the kernel stored it, while it is still in L1. */
+/* Activations the kernel's store does not do (see store_acts; all of them after the small-M path), applied to a
+ * tile right after the kernel stored it, while it is still in L1. */
 typedef void (*sgemm_act_fn)(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1);
 
 /* Small-M path (m <= small_m_max rows, B not transposed, not pre-packed): C(m x n) = epilogue(op(A) B) straight
