@@ -159,8 +159,7 @@
 /* Sigmoid, SiLU or GELU-tanh (flags r10d) of zmm x in place, as native/gemm/sgemm_14x32_avx512.c's act_ps
  * computes them (the same operations in the same order): sigmoid(z) = 1 / (1 + exp(-z)) with
  * exp(-z) = 2^n e^r, n = round(-z log2 e), r by Cody-Waite, e^r by its degree-6 Taylor polynomial (< 2e-7
- * relative), 1 / d by rcp14 and a Newton step, then x * sigmoid(x) (SiLU) or
- * x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) (GELU-tanh).
+ * relative), then x * sigmoid(x) (SiLU) or x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) (GELU-tanh).
  * zmm28-30 scratch. */
 .macro ACT_EXP x
     testl        $F_GELU, %r10d
@@ -189,11 +188,9 @@
     vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
     vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
     vscalefps    %zmm29, %zmm30, %zmm30      /* e^z = p(r) 2^n */
-    vaddps       .Lk_one(%rip){1to16}, %zmm30, %zmm30   /* d = 1 + e^z */
-    vrcp14ps     %zmm30, %zmm28
-    vbroadcastss .Lk_one(%rip), %zmm29
-    vfnmadd231ps %zmm28, %zmm30, %zmm29      /* 1 - d y */
-    vfmadd132ps  %zmm29, %zmm28, %zmm28      /* sigmoid = 1 / d = y + y (1 - d y) */
+    vaddps       .Lk_one(%rip){1to16}, %zmm30, %zmm30
+    vbroadcastss .Lk_one(%rip), %zmm28
+    vdivps       %zmm30, %zmm28, %zmm28      /* sigmoid = 1 / (1 + e^z) */
     testl        $F_SIGMOID, %r10d
     jz           13f
     vmovaps      %zmm28, %zmm\x

@@ -330,11 +330,7 @@ static inline __m512 exp_ps(__m512 x)
 
 static inline __m512 sigmoid_ps(__m512 x)
 {
-    /* 1 / d by rcp14 and one Newton step (error ~2^-28 + rounding, under 2 ulp) instead of a division, whose
-     * throughput of one per several cycles bounded the whole activation; 1/d below FLT_MIN flushes to 0. */
-    __m512 d = _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x)));
-    __m512 y = _mm512_rcp14_ps(d);
-    return _mm512_fmadd_ps(y, _mm512_fnmadd_ps(d, y, _mm512_set1_ps(1.0f)), y);
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
 static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)

@@ -15,9 +15,18 @@ static inline __m256i lane_mask(size_t n, size_t j)
     return _mm256_loadu_si256((const __m256i*)(mask_table + 16 - (n > 16 ? 16 : n) + j));
 }
 
-/* SGEMM_F_LEAKY / SGEMM_F_HSWISH as the asm kernel's store computes them: LeakyReLU blends on the sign bit. */
+static inline __m256 act_ps(__m256 x, int32_t act, float p0, float p1);
+
+/* The activation flags as the asm kernel's store computes them: LeakyReLU blends on the sign bit; the sigmoid
+ * family is act_ps, the same operations as the asm. */
 static inline __m256 store_act(__m256 x, uint32_t f, float slope)
 {
+    if (f & SGEMM_F_SIGMOID)
+        return act_ps(x, KERNO_ACT_SIGMOID, slope, 0.0f);
+    if (f & SGEMM_F_SILU)
+        return act_ps(x, KERNO_ACT_SILU, slope, 0.0f);
+    if (f & SGEMM_F_GELU)
+        return act_ps(x, KERNO_ACT_GELU_TANH, slope, 0.0f);
     if (f & SGEMM_F_LEAKY)
         return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(slope)), x);
     __m256 t = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
@@ -73,7 +82,7 @@ void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c
             x0 = _mm256_min_ps(_mm256_max_ps(x0, lo), hi);
             x1 = _mm256_min_ps(_mm256_max_ps(x1, lo), hi);
         }
-        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH)) {
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH | SGEMM_F_SIGMOID | SGEMM_F_SILU | SGEMM_F_GELU)) {
             x0 = store_act(x0, f, ctx->slope);
             x1 = store_act(x1, f, ctx->slope);
         }

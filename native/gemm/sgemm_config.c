@@ -21,7 +21,7 @@ static const sgemm_kernel_desc k_avx2 = {
     KERNO_ISA_AVX2, "avx2-6x16", 6, 16,
     kerno_sgemm_6x16_avx2, kerno_sgemm_6x16_avx2_c,
     kerno_sgemm_pack_a6_avx2, kerno_sgemm_pack_b16_avx2, kerno_sgemm_act_tile_avx2,
-    kerno_sgemm_small_m_avx2, 2, 0, 1, 0, 1, 8, 8, 4,
+    kerno_sgemm_small_m_avx2, 2, 0, 1, 0, 2, 8, 8, 4,
 };
 static const sgemm_kernel_desc k_avx512 = {
     KERNO_ISA_AVX512, "avx512-14x32", 14, 32,
