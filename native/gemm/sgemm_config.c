@@ -36,7 +36,7 @@ static const sgemm_kernel_desc k_neon = {
     KERNO_ISA_NEON, "neon-8x12", 8, 12,
     kerno_sgemm_8x12_neon, kerno_sgemm_8x12_neon_c,
     kerno_sgemm_pack_a8_neon, kerno_sgemm_pack_b12_neon, kerno_sgemm_act_tile_neon,
-    NULL, 0, 0, 1, 0, 1, 8, 8, 4,
+    NULL, 0, 0, 1, 0, 2, 8, 8, 4,
 };
 #endif
 
