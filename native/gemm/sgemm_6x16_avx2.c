@@ -1,5 +1,6 @@
 /* AVX2 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_6x16_avx2.S (same contract, fallback and
- * second reference), packers for MR = 6 / NR = 16, and the vector activations the kernel's store does not fuse. */
+ * second reference), packers for MR = 6 / NR = 16, and the vector activations (the twin's store, and the pass
+ * after the small-M path). */
 #include "sgemm_internal.h"
 
 #include <immintrin.h>

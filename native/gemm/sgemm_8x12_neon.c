@@ -1,5 +1,5 @@
 /* NEON kernel set, C side: the intrinsics twin of asm/aarch64/sgemm_8x12_neon.S (same contract, fallback and
- * second reference), packers for MR = 8 / NR = 12, and the vector activations the kernel's store does not fuse. */
+ * second reference), packers for MR = 8 / NR = 12, and the vector activations (in the twin's store). */
 #include "sgemm_internal.h"
 
 #include <arm_neon.h>
