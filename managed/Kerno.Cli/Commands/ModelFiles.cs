@@ -25,6 +25,13 @@ internal static class ModelFiles
         return (path, null);
     }
 
+    /// <summary>The model's name for labels: the test folder's or the file's, without "test_" and ".onnx".</summary>
+    public static string DisplayName(string path, string modelPath)
+    {
+        string name = Directory.Exists(path) ? Path.GetFileName(path.TrimEnd('/')) : Path.GetFileNameWithoutExtension(modelPath);
+        return name.StartsWith("test_", StringComparison.Ordinal) && name.Length > 5 ? name[5..] : name;
+    }
+
     public static ExecutionBackend ParseBackend(string name) => name.ToLowerInvariant() switch
     {
         "native" => ExecutionBackend.Native,
