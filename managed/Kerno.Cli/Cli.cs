@@ -64,7 +64,7 @@ internal static class Cli
         if (parse.Errors.Count > 0 && parse.Action is not ExamplesHelpAction)
         {
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
-                Console.Error.WriteLine($"error: {error.Message}");
+                Console.Error.WriteLine($"error: {OneLine(error.Message)}");
             string path = string.Join(' ', Path(parse.CommandResult.Command));
             Console.Error.WriteLine($"(see '{path} --help')");
             return UsageError;
@@ -106,6 +106,9 @@ internal static class Cli
         CliUsageException u => (u.Message, UsageError),
         _ => ($"{e.GetType().Name}: {e.Message}", CheckFailed),
     };
+
+    /// <summary>System.CommandLine lists allowed values one per line: errors stay on one line.</summary>
+    private static string OneLine(string message) => System.Text.RegularExpressions.Regex.Replace(message.Trim(), @"\s*\n\s*", " ");
 
     private static IEnumerable<string> Path(Command command)
     {

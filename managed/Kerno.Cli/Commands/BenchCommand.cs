@@ -29,7 +29,9 @@ internal static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 3 };
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
+        backend.CompletionSources.Add("native", "reference");
         var compare = new Option<string?>("--compare") { Description = "Also run this engine alternately: onnxruntime" };
+        compare.CompletionSources.Add("onnxruntime");
         Option<string?> json = Cli.JsonOption();
         json.Description += " (one object per model x threads: an array when there are several)";
         var plot = new Option<string?>("--plot") { Description = "Draw the latencies (Kerno vs --compare, one group per model x threads) to this .svg or .png", HelpName = "FILE" };

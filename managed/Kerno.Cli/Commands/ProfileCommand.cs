@@ -18,6 +18,7 @@ internal static class ProfileCommand
         var runs = new Option<int>("--runs") { Description = "Profiled runs; the table shows the median time per node", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 2 };
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
+        backend.CompletionSources.Add("native", "reference");
         var top = new Option<int>("--top") { Description = "Nodes to list (slowest first; 0 = all)", DefaultValueFactory = _ => 25 };
         var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable)" };
         var plot = new Option<string?>("--plot") { Description = "Draw the share of time per operator type to this .svg or .png", HelpName = "FILE" };
@@ -62,7 +63,7 @@ internal static class ProfileCommand
         ProfilingResult shown = profiles.OrderBy(p => p.TotalMicroseconds).ElementAt(profiles.Count / 2);
         bool jsonToStdout = jsonGiven && jsonFile is null;
         TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
-        string name = Path.GetFileName(modelPath);
+        string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
         log.WriteLine($"{name}: {shown.Backend} backend, {shown.Threads} thread(s), median run {shown.TotalMicroseconds / 1000:0.###} ms over {profiles.Count} profiled runs");
         var medians = shown.Nodes.Select((n, i) => (Node: n, Us: Median(profiles.Select(p => p.Nodes[i].DurationMicroseconds)))).ToList();
         double total = medians.Sum(m => m.Us);
