@@ -24,7 +24,7 @@ internal static class InspectCommand
             HelpName = "FILE",
         };
         var render = new Option<bool>("--render") { Description = "With --dot FILE.dot: also render FILE.svg with Graphviz's dot" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads the plan is made for", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads the plan is made for (0 = one per physical core)", DefaultValueFactory = _ => 1 };
         Option<string?> json = Cli.JsonOption();
         var command = new Command("inspect", "Show a model's graph: shapes, FLOPs and chosen kernel per node, and its memory plan; draw it with Graphviz.")
         {
@@ -62,8 +62,8 @@ internal static class InspectCommand
         }
         else if (render)
             throw new CliUsageException("--render: expected --dot FILE too (the graph to render)");
-        if (threads < 1)
-            throw new CliUsageException($"--threads: expected at least 1, got {threads}");
+        if (threads < 0)
+            throw new CliUsageException($"--threads: expected 0 (one per physical core) or more, got {threads}");
         bool jsonToStdout = jsonGiven && jsonFile is null;
         TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
         var (modelPath, _) = ModelFiles.Resolve(path);
