@@ -110,6 +110,7 @@ internal static class BenchCommand
                         task.Description = Markup.Escape($"{ModelFiles.DisplayName(job.Path, job.Model)}, {job.Threads} thread(s)");
                         var lines = new StringWriter();
                         results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, lines));
+                        Collect();
                         AnsiConsole.Write(new Text(lines.ToString()));
                         task.Increment(1);
                     }
@@ -120,7 +121,10 @@ internal static class BenchCommand
         {
             TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
             foreach (var job in jobs)
+            {
                 results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, log));
+                Collect();
+            }
         }
         if (jsonGiven)
             Cli.WriteJson(results.Count == 1 ? results[0].Json : results.Select(r => r.Json).ToArray(), jsonFile);
@@ -131,6 +135,26 @@ internal static class BenchCommand
             (jsonToStdout ? Console.Error : Console.Out).WriteLine($"chart written to {plotPath}");
         }
         return Cli.Ok;
+    }
+
+    /// <summary>
+    /// Frees the last model's weights before the next one is timed, so its collection does not land in those runs, and
+    /// on Linux resets the process's peak resident size (VmHWM) so each model reports its own peak working set.
+    /// </summary>
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        try
+        {
+            if (OperatingSystem.IsLinux())
+                File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Older kernels or a restricted /proc: later models then report the peak so far.
+        }
     }
 
     private static Result BenchOne(string path, string modelPath, string? dataSet, int threads, int runs, int warmup, string backend, string? compare,
