@@ -23,10 +23,14 @@ done
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && [ ${#missing_optional[@]} -eq 0 ] && exit 0
 
-echo "setup: installing ${missing[*]} ${missing_optional[*]}" >&2
+echo "setup: installing" "${missing[@]}" "${missing_optional[@]}" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  if ! command -v sudo >/dev/null; then
+    [ ${#missing[@]} -eq 0 ] && { echo "setup: optional ${missing_optional[*]} not installed (needs root or sudo)" >&2; exit 0; }
+    echo "setup: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
