@@ -62,7 +62,8 @@ internal static class OpTimeChart
         plot.Axes.Bottom.TickLabelStyle.FontSize = 11;
         plot.Axes.SetLimitsX(0, Math.Min(100, widest * 1.05 + 1));
         plot.Axes.SetLimitsY(-0.6, sorted.Count - 0.4);
-        plot.XLabel("% of the run's time (median per node)");
+        // Shares of the summed node times (medians per node), not of the run's wall time, which also holds the gaps between nodes.
+        plot.XLabel("% of the time in nodes (median per node over the profiled runs)");
         plot.Title(title);
         plot.Axes.Title.Label.FontSize = 14;
         plot.Grid.YAxisStyle.IsVisible = false;

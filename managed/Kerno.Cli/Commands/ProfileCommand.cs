@@ -95,7 +95,7 @@ internal static class ProfileCommand
         {
             var rows = byKernel.Select(g => ($"{g.Key.OpType}: {g.Key.Kernel}", g.Sum(m => m.Us), g.Count())).ToList();
             OpTimeChart.Save(rows, string.Create(CultureInfo.InvariantCulture,
-                $"{ModelFiles.DisplayName(path, modelPath)}: {shown.Threads} thread{(shown.Threads == 1 ? "" : "s")}, median run {shown.TotalMicroseconds / 1000:0.##} ms"), plotPath);
+                $"{ModelFiles.DisplayName(path, modelPath)}: {shown.Threads} thread{(shown.Threads == 1 ? "" : "s")}, {total / 1000:0.##} ms in nodes (median run {shown.TotalMicroseconds / 1000:0.##} ms)"), plotPath);
             notes.WriteLine($"chart written to {plotPath}");
         }
         if (jsonGiven)
