@@ -16,6 +16,7 @@ internal static class Program
             RunCommand.Create(),
             InspectCommand.Create(),
             DemoCommand.Create(),
+            CompletionCommand.Create(),
         };
         return Cli.Invoke(root, args);
     }
