@@ -17,6 +17,7 @@ internal static class Program
             InspectCommand.Create(),
             TuneCommand.Create(),
             DemoCommand.Create(),
+            CompletionCommand.Create(),
         };
         return Cli.Invoke(root, args);
     }
