@@ -246,6 +246,11 @@ kerno_status kerno_pool2d(int32_t kind, int32_t layout, const float* x, float* y
     size_t OH = (size_t)output_shape[2], OW = (size_t)output_shape[3];
     int is_max = kind == KERNO_POOL_MAX;
     if (layout == KERNO_LAYOUT_NCHW) {
+        pool_geom g = { H, W, OH, OW, (size_t)kernel[0], (size_t)kernel[1], (size_t)strides[0], (size_t)strides[1],
+                        (size_t)dilations[0], (size_t)dilations[1], (size_t)pads[0], (size_t)pads[1], (size_t)pads[2],
+                        (size_t)pads[3], is_max, count_include_pad != 0 };
+        if (k->pool_nchw(&g, x, y, N * C))
+            return KERNO_OK;
         for (size_t p = 0; p < N * C; ++p)
             pool_plane(is_max, x + p * H * W, y + p * OH * OW, H, W, OH, OW, (size_t)kernel[0], (size_t)kernel[1],
                        (size_t)strides[0], (size_t)strides[1], (size_t)pads[0], (size_t)pads[1], (size_t)pads[2],

@@ -5,36 +5,51 @@ using Kerno.Reference;
 
 namespace Kerno.Planning;
 
-/// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads.</summary>
+/// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads, on
+/// libkerno's pool kernel. Attributes are read once; a run only computes the output size.</summary>
 internal sealed unsafe class Pool2dStep : KernelStep
 {
     private readonly bool max;
 
-    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => max = node.OpType == "MaxPool";
+    /// <summary>kh, kw, sh, sw, dh, dw, pad top, left, bottom, right, count_include_pad; null when the node is
+    /// outside what the kernel handles (the reference kernel runs it).</summary>
+    private readonly int[]? attrs;
+    private readonly bool ceil;
+
+    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference)
+    {
+        max = node.OpType == "MaxPool";
+        long[]? kernel = node.GetInts("kernel_shape");
+        long[] strides = node.GetInts("strides") ?? [1, 1];
+        long[] dil = node.GetInts("dilations") ?? [1, 1];
+        long[] pads = node.GetInts("pads") ?? [0, 0, 0, 0];
+        ceil = node.GetInt("ceil_mode", 0) != 0;
+        if (kernel is not { Length: 2 } || strides.Length != 2 || dil.Length != 2 || pads.Length != 4
+            || node.GetString("auto_pad", "NOTSET") is not ("NOTSET" or "") || (max && node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
+            || kernel.Concat(strides).Concat(dil).Any(v => v < 1 || v > 1 << 16) || pads.Any(v => v < 0 || v > 1 << 16))
+            return;
+        attrs = [(int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1],
+            (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3], (int)node.GetInt("count_include_pad", 0)];
+    }
 
     public override string KernelName => max ? "maxpool2d" : "avgpool2d";
 
-    private int[]? Geometry(ReadOnlySpan<int> x, out int[] p)
+    /// <summary>Output height and width for an input of <paramref name="x"/> (rank 4), or false when the window does not fit.</summary>
+    private bool OutputSize(ReadOnlySpan<int> x, out int oh, out int ow)
     {
-        p = [];
-        long[]? kernel = Node.GetInts("kernel_shape");
-        long[] strides = Node.GetInts("strides") ?? [1, 1];
-        long[] dil = Node.GetInts("dilations") ?? [1, 1];
-        long[] pads = Node.GetInts("pads") ?? [0, 0, 0, 0];
-        bool ceil = Node.GetInt("ceil_mode", 0) != 0;
-        if (x.Length != 4 || kernel is not { Length: 2 } || strides.Length != 2 || dil.Length != 2 || pads.Length != 4
-            || Node.GetString("auto_pad", "NOTSET") is not ("NOTSET" or "") || (max && Node.Outputs.Count > 1 && Node.Outputs[1].Length > 0)
-            || kernel.Concat(strides).Concat(dil).Any(v => v < 1 || v > 1 << 16) || pads.Any(v => v < 0 || v > 1 << 16))
-            return null;
-        var o = new int[2];
+        oh = ow = 0;
+        if (attrs is not { } a || x.Length != 4)
+            return false;
+        Span<int> o = stackalloc int[2];
         for (int d = 0; d < 2; ++d)
         {
-            int dk = (int)((kernel[d] - 1) * dil[d] + 1), n = x[2 + d], s = (int)strides[d], pb = (int)pads[d], pe = (int)pads[d + 2];
+            int dk = (a[d] - 1) * a[4 + d] + 1, n = x[2 + d], s = a[2 + d], pb = a[6 + d], pe = a[8 + d];
             int span = n + pb + pe - dk;
             if (span < 0)
-                return null;
+                return false;
             if (ceil)
             {
+                // the last window must start inside the image or the leading padding
                 o[d] = (span + s - 1) / s + 1;
                 if ((o[d] - 1) * s >= n + pb)
                     o[d]--;
@@ -42,21 +57,20 @@ internal sealed unsafe class Pool2dStep : KernelStep
             else
                 o[d] = span / s + 1;
         }
-        // kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, include-pad
-        p = [(int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3],
-            (int)Node.GetInt("count_include_pad", 0)];
-        return [x[0], x[1], o[0], o[1]];
+        (oh, ow) = (o[0], o[1]);
+        return true;
     }
 
     public override void Execute(RunContext context)
     {
-        if (context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Shape, out int[] p) is not { } shape)
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || !OutputSize(x.Shape, out int oh, out int ow))
         {
             RunReference(context);
             return;
         }
-        Tensor<float> y = context.Output(Outputs[0], shape);
-        int planes = shape[0] * shape[1], h = x.Shape[2], w = x.Shape[3], oh = shape[2], ow = shape[3];
+        int[] a = attrs!;
+        Tensor<float> y = context.Output(Outputs[0], [x.Shape[0], x.Shape[1], oh, ow]);
+        int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         if (x.Length != (long)planes * h * w || y.Length != (long)planes * oh * ow)
             throw Fail("size mismatch");
         fixed (float* px = x.Span, py = y.Span)
@@ -64,81 +78,17 @@ internal sealed unsafe class Pool2dStep : KernelStep
             LoopJob job = context.Loop;
             job.P0 = px;
             job.P1 = py;
-            (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+            (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
             (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
-            bool parallel = (long)planes * oh * ow * p[0] * p[1] >= 1 << 15;
-            if (max && p[4] == 1 && p[5] == 1 && UseVectorMax)
-            {
-                // Separable vectorized max: per output row, max over the window's input rows, then over the
-                // window's columns, then every stride-th column.
-                job.Body = &MaxPlane;
-                job.Run(context.Pool, planes, parallel);
-            }
-            else if (UseNative)
-            {
-                // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor).
-                int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
-                job.F0 = planes;
-                job.F1 = chunks;
-                job.Body = &NativeChunk;
-                job.Run(context.Pool, chunks, parallel);
-            }
-            else
-            {
-                job.Body = &Plane;
-                job.Run(context.Pool, planes, parallel);
-            }
+            // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor) split across the threads.
+            bool parallel = (long)planes * oh * ow * a[0] * a[1] >= 1 << 15;
+            int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
+            job.F0 = planes;
+            job.F1 = chunks;
+            job.Body = &NativeChunk;
+            job.Run(context.Pool, chunks, parallel);
         }
         context.Slots[Outputs[0]] = y;
-    }
-
-    /// <summary>libkerno's pooling (true) or the managed loop (false; tests).</summary>
-    internal static bool UseNative { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") != "managed";
-
-    /// <summary>The separable vectorized MaxPool for undilated windows (true), else libkerno's kernel.</summary>
-    internal static bool UseVectorMax { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") is not ("native" or "managed");
-
-    [System.Runtime.CompilerServices.SkipLocalsInit]
-    private static void MaxPlane(LoopJob j, int plane)
-    {
-        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, pt = j.I6, pl = j.I7;
-        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
-        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
-        int span = (ow - 1) * sw + 1;          // window starts the output row needs
-        int width = span + kw - 1;              // padded input columns read
-        const int stackLimit = 4096;
-        Span<float> rowBuf = width + span <= stackLimit ? stackalloc float[width + span] : new float[width + span];
-        Span<float> row = rowBuf[..width], acc = rowBuf.Slice(width, span);
-        // Columns outside the image stay -inf (padding never wins a max).
-        row.Fill(float.NegativeInfinity);
-        // Input column ix sits at row[ix + pl] (pads are >= 0).
-        int copyCount = Math.Max(0, Math.Min(w, width - pl));
-        int vw = Vector<float>.Count;
-        for (int i = 0; i < oh; ++i)
-        {
-            acc.Fill(float.NegativeInfinity);
-            bool any = false;
-            for (int ki = 0; ki < kh; ++ki)
-            {
-                int iy = i * sh - pt + ki;
-                if ((uint)iy >= (uint)h)
-                    continue;
-                any = true;
-                new ReadOnlySpan<float>(src + (long)iy * w, copyCount).CopyTo(row.Slice(pl, copyCount));
-                for (int kj = 0; kj < kw; ++kj)
-                {
-                    ReadOnlySpan<float> shifted = row.Slice(kj, span);
-                    int x = 0;
-                    for (; x + vw <= span; x += vw)
-                        Vector.Max(new Vector<float>(acc.Slice(x, vw)), new Vector<float>(shifted.Slice(x, vw))).CopyTo(acc.Slice(x, vw));
-                    for (; x < span; ++x)
-                        acc[x] = Math.Max(acc[x], shifted[x]);
-                }
-            }
-            float* o = dst + (long)i * ow;
-            for (int x = 0; x < ow; ++x)
-                o[x] = any ? acc[x * sw] : float.NegativeInfinity;
-        }
     }
 
     private static void NativeChunk(LoopJob j, int chunk)
@@ -158,45 +108,6 @@ internal sealed unsafe class Pool2dStep : KernelStep
         var y = new Span<float>(j.P1 + (long)p0 * oh * ow, (p1 - p0) * oh * ow);
         Kernels.NnKernels.Pool2d(j.I15 != 0 ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, Kernels.TensorLayout.Nchw, x, y,
             inShape, outShape, kernel, strides, pads, dilations, j.I10 != 0);
-    }
-
-    private static void Plane(LoopJob j, int plane)
-    {
-        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, dh = j.I4, dw = j.I5, pt = j.I6, pl = j.I7, pb = j.I8, pr = j.I9;
-        bool includePad = j.I10 != 0, max = j.I15 != 0;
-        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
-        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
-        for (int i = 0; i < oh; ++i)
-        {
-            for (int jx = 0; jx < ow; ++jx)
-            {
-                float acc = max ? float.NegativeInfinity : 0;
-                int count = 0, padded = 0;
-                for (int ki = 0; ki < kh; ++ki)
-                {
-                    int iy = i * sh - pt + ki * dh;
-                    bool rowIn = (uint)iy < (uint)h;
-                    bool rowPadded = iy >= -pt && iy < h + pb;
-                    float* srow = src + (long)iy * w;
-                    for (int kj = 0; kj < kw; ++kj)
-                    {
-                        int ix = jx * sw - pl + kj * dw;
-                        if (rowPadded && ix >= -pl && ix < w + pr)
-                            ++padded;
-                        if (!rowIn || (uint)ix >= (uint)w)
-                            continue;
-                        float v = srow[ix];
-                        if (max)
-                            acc = float.IsNaN(v) || v > acc ? v : acc;
-                        else
-                            acc += v;
-                        ++count;
-                    }
-                }
-                int div = includePad ? padded : count;
-                dst[i * ow + jx] = max ? (count == 0 ? float.NegativeInfinity : acc) : div == 0 ? 0 : acc / div;
-            }
-        }
     }
 }
 
