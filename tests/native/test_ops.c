@@ -141,7 +141,9 @@ static void softmax_and_norms(void)
 {
     FOR_EACH_ISA {
         for (int it = 0; it < 20; ++it) {
-            int64_t outer = irand(1, 4), len = irand(1, 70), inner = irand(0, 1) ? 1 : irand(1, 21);
+            /* odd iterations: many short rows (the transposed path), past one group of rows */
+            int64_t outer = it % 2 ? irand(1, 150) : irand(1, 4), len = it % 2 ? irand(1, 17) : irand(1, 70);
+            int64_t inner = it % 2 || irand(0, 1) ? 1 : irand(1, 21);
             size_t n = (size_t)(outer * len * inner);
             float* x = falloc(n);
             float* y = falloc(n);
