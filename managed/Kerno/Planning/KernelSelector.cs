@@ -101,6 +101,10 @@ internal static class KernelSelector
                 return new ConcatStep(node, opset, reference);
             case "Transpose":
                 return new TransposeStep(node, opset, reference);
+            case "Reshape" when opset < 5:
+                return node.GetInts("shape") is { } shape ? new ReshapeStep(node, opset, reference, shape) : null;
+            case "Reshape" when node.Inputs.Count == 2:
+                return Optimizer.GraphEdits.Constant(graph, node.Inputs[1]) is Tensor<long> { Rank: 1 } target ? new ReshapeStep(node, opset, reference, target.ToInt64Array()) : null;
             case "Exp":
                 return new ExpStep(node, opset, reference);
             case "Slice":
