@@ -109,11 +109,13 @@ internal sealed unsafe class SliceStep : KernelStep
         for (int d = 0; d < r; ++d)
             rows *= shape[d];
         float* dst = y;
+        // source offset of the current row, updated as the outer index advances (many short rows: UltraFace)
+        long rowSrc = first[r] * stride[r];
+        for (int d = 0; d < r; ++d)
+            rowSrc += first[d] * stride[d];
         for (long row = 0; row < rows; ++row)
         {
-            long src = first[r] * stride[r];
-            for (int d = 0; d < r; ++d)
-                src += (first[d] + index[d] * step[d]) * stride[d];
+            long src = rowSrc;
             for (int b = 0; b < blocksPerRow; ++b, src += rStride, dst += block)
             {
                 float* s = x + src;
@@ -125,8 +127,10 @@ internal sealed unsafe class SliceStep : KernelStep
             }
             for (int d = r - 1; d >= 0; --d)
             {
+                rowSrc += step[d] * stride[d];
                 if (++index[d] < shape[d])
                     break;
+                rowSrc -= shape[d] * step[d] * stride[d];
                 index[d] = 0;
             }
         }
