@@ -38,7 +38,8 @@ internal sealed unsafe class Pool2dStep : KernelStep
     private bool OutputSize(ReadOnlySpan<int> x, out int oh, out int ow)
     {
         oh = ow = 0;
-        if (attrs is not { } a || x.Length != 4)
+        // Empty tensors go to the reference kernel (libkerno's pool wants positive sizes).
+        if (attrs is not { } a || x.Length != 4 || x[0] <= 0 || x[1] <= 0 || x[2] <= 0 || x[3] <= 0)
             return false;
         Span<int> o = stackalloc int[2];
         for (int d = 0; d < 2; ++d)
@@ -56,6 +57,9 @@ internal sealed unsafe class Pool2dStep : KernelStep
             }
             else
                 o[d] = span / s + 1;
+            // pads as large as the window can leave a ceil-mode size below the floor one: the reference judges it
+            if (o[d] != span / s + 1 && o[d] != (span + s - 1) / s + 1)
+                return false;
         }
         (oh, ow) = (o[0], o[1]);
         return true;

@@ -18,6 +18,8 @@ public class NativePoolTests
         yield return new TestCaseData("AveragePool", new[] { 1, 5, 13, 41 }, new[] { 3, 2 }, new[] { 2, 3 }, new[] { 1, 1, 2, 1 }, new[] { 1, 1 }, 1).SetName("Pool(average stride 3 ceil)");
         yield return new TestCaseData("MaxPool", new[] { 1, 4, 12, 19 }, new[] { 3, 3 }, new[] { 2, 2 }, new[] { 2, 2, 2, 2 }, new[] { 2, 2 }, 1).SetName("Pool(max dilated ceil)");
         yield return new TestCaseData("AveragePool", new[] { 1, 3, 1, 1 }, new[] { 2, 2 }, new[] { 1, 1 }, new[] { 1, 1, 1, 1 }, new[] { 1, 1 }, 0).SetName("Pool(average 1x1 plane, padded)");
+        yield return new TestCaseData("MaxPool", new[] { 1, 0, 5, 5 }, new[] { 2, 2 }, new[] { 1, 1 }, new[] { 0, 0, 0, 0 }, new[] { 1, 1 }, 0).SetName("Pool(max, no channels: the reference kernel)");
+        yield return new TestCaseData("AveragePool", new[] { 2, 0, 5, 5 }, new[] { 2, 2 }, new[] { 1, 1 }, new[] { 0, 0, 0, 0 }, new[] { 1, 1 }, 1).SetName("Pool(average, no channels: the reference kernel)");
         yield return new TestCaseData("MaxPool", new[] { 1, 2, 3, 1500 }, new[] { 1, 5 }, new[] { 1, 1 }, new[] { 0, 2, 0, 2 }, new[] { 1, 1 }, 0).SetName("Pool(max rows wider than a chunk)");
     }
 
