@@ -45,9 +45,37 @@ internal sealed unsafe class ExpStep : KernelStep
         int begin = (int)((long)n * chunk / chunks), end = (int)((long)n * (chunk + 1) / chunks);
         float* x = j.P0, y = j.P1;
         int i = begin, w = Vector<float>.Count;
+        var lo = new Vector<float>(-87f);
+        var hi = new Vector<float>(88f);
         for (; i + w <= end; i += w)
-            Vector.Exp(Vector.Load(x + i)).Store(y + i);
+        {
+            var v = Vector.Load(x + i);
+            // inside [-87, 88] the result is a normal float; outside (or NaN) the vector goes element by element
+            if (Vector.LessThanOrEqualAll(v, hi) && Vector.GreaterThanOrEqualAll(v, lo))
+                Exp(v).Store(y + i);
+            else
+                for (int k = i; k < i + w; ++k)
+                    y[k] = MathF.Exp(x[k]);
+        }
         for (; i < end; ++i)
             y[i] = MathF.Exp(x[i]);
+    }
+
+    /// <summary>exp(v) for v in [-87, 88]: v = n ln2 + r with |r| &lt;= ln2 / 2, exp(r) by its degree-6 Taylor
+    /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits.</summary>
+    private static Vector<float> Exp(Vector<float> v)
+    {
+        Vector<float> n = Vector.Round(v * 1.44269504f);
+        // ln2 split in two so n * ln2 subtracts exactly for |n| <= 127
+        Vector<float> r = v - n * 0.693145752f - n * 1.42860677e-6f;
+        Vector<float> p = new(1f / 720);
+        p = p * r + new Vector<float>(1f / 120);
+        p = p * r + new Vector<float>(1f / 24);
+        p = p * r + new Vector<float>(1f / 6);
+        p = p * r + new Vector<float>(0.5f);
+        p = p * r + Vector<float>.One;
+        p = p * r + Vector<float>.One;
+        Vector<int> bits = (Vector.ConvertToInt32(n) + new Vector<int>(127)) << 23;
+        return p * Vector.AsVectorSingle(bits);
     }
 }
