@@ -65,7 +65,9 @@ internal sealed unsafe class ExpStep : KernelStep
     /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits.</summary>
     private static Vector<float> Exp(Vector<float> v)
     {
-        Vector<float> n = Vector.Round(v * 1.44269504f);
+        // round to nearest by adding and subtracting 1.5 * 2^23 (exact for |v * log2 e| < 2^22)
+        var magic = new Vector<float>(12582912f);
+        Vector<float> n = v * 1.44269504f + magic - magic;
         // ln2 split in two so n * ln2 subtracts exactly for |n| <= 127
         Vector<float> r = v - n * 0.693145752f - n * 1.42860677e-6f;
         Vector<float> p = new(1f / 720);
