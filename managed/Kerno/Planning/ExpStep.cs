@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Reference;
@@ -39,6 +40,7 @@ internal sealed unsafe class ExpStep : KernelStep
         context.Slots[Outputs[0]] = y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(LoopJob j, int chunk)
     {
         int n = j.I4, chunks = j.I5;
@@ -63,6 +65,7 @@ internal sealed unsafe class ExpStep : KernelStep
 
     /// <summary>exp(v) for v in [-87, 88]: v = n ln2 + r with |r| &lt;= ln2 / 2, exp(r) by its degree-6 Taylor
     /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector<float> Exp(Vector<float> v)
     {
         // round to nearest by adding and subtracting 1.5 * 2^23 (exact for |v * log2 e| < 2^22)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Reference;
@@ -124,6 +125,7 @@ internal sealed unsafe class GlobalPoolStep : KernelStep
 
     public override string KernelName => max ? "global-maxpool" : "global-avgpool";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
         if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0)
@@ -173,6 +175,7 @@ internal sealed unsafe class ConcatStep : KernelStep
 
     public override string KernelName => "concat";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
         if (Inputs.Length == 0 || Inputs.Any(i => i < 0 || context.Slots[i] is not Tensor<float>))

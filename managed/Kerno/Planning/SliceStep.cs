@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Reference;
@@ -85,6 +86,7 @@ internal sealed unsafe class SliceStep : KernelStep
     }
 
     /// <summary>y = x[first + i * step] over the output shape (every index already inside x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Copy(float* x, float* y, ReadOnlySpan<int> dims, ReadOnlySpan<int> shape, ReadOnlySpan<long> first, ReadOnlySpan<long> step, ReadOnlySpan<long> stride)
     {
         int rank = shape.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Reference;
@@ -104,6 +105,7 @@ internal sealed unsafe class TransposeStep : KernelStep
     }
 
     /// <summary>Output rows [chunk * rows / chunks, (chunk + 1) * rows / chunks) of the merged transpose.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(LoopJob j, int chunk)
     {
         int m = j.I0, rows = j.I13, chunks = j.I14;
