@@ -64,7 +64,7 @@ internal sealed unsafe class ExpStep : KernelStep
     }
 
     /// <summary>exp(v) for v in [-87, 88]: v = n ln2 + r with |r| &lt;= ln2 / 2, exp(r) by its degree-6 Taylor
-    /// polynomial (relative error below 2e-7), times 2^n built in the exponent bits.</summary>
+    /// polynomial (relative error about 2e-7), times 2^n built in the exponent bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector<float> Exp(Vector<float> v)
     {
