@@ -20,7 +20,7 @@ internal static class BenchCommand
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
         var compare = new Option<string?>("--compare") { Description = "Also run this engine alternately: onnxruntime" };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
         var command = new Command("bench", "Benchmark a model: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime.")
         {
             model, threads, runs, warmup, backend, compare, json, input,

@@ -15,7 +15,7 @@ internal static class ProfileCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 2 };
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
         var top = new Option<int>("--top") { Description = "Nodes to list (slowest first; 0 = all)", DefaultValueFactory = _ => 25 };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable)" };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable)" };
         var command = new Command("profile", "Time every node of a model's run; print the slowest nodes and operators, optionally write a Chrome trace.")
         {
             model, trace, threads, runs, warmup, backend, top, input,
