@@ -117,6 +117,17 @@ internal static class KernelSelector
                     "Tanh" => new FusedActivation(ActivationKind.Tanh),
                     _ => new FusedActivation(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)),
                 });
+            case "LayerNormalization" or "kerno.LayerNormalization" when node.Inputs.Count is 1 or 2 or 3
+                && node.Outputs.Skip(1).All(o => o.Length == 0 || !IsRead(graph, o)):
+            {
+                Tensor<float>? scale = node.Inputs.Count > 1 && node.Inputs[1].Length > 0 ? Constant(graph, node.Inputs[1]) : null;
+                Tensor<float>? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? Constant(graph, node.Inputs[2]) : null;
+                if ((scale is null && (!kerno || node.Inputs.Count > 1 && node.Inputs[1].Length > 0)) || (bias is null && node.Inputs.Count > 2 && node.Inputs[2].Length > 0))
+                    return null;
+                if (kerno && (scale is { Rank: not 1 } || bias is { Rank: not 1 }))
+                    return null;
+                return new LayerNormStep(node, opset, reference, scale, bias);
+            }
             case "Resize" when opset >= 11:
                 return new ResizeStep(node, opset, reference);
             case "ConvTranspose" when node.Inputs.Count is 2 or 3 && Constant(graph, node.Inputs[1]) is { Rank: 4 } w:

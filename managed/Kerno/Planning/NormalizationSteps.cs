@@ -43,3 +43,60 @@ internal sealed class BatchNormStep : KernelStep
         context.Slots[Outputs[0]] = y;
     }
 }
+
+/// <summary>
+/// LayerNormalization (and kerno.LayerNormalization from FuseLayerNormPattern, over the last axis, scale optional) with
+/// constant scale and bias, only the first output read, on <c>kerno_layer_norm</c> over rows = prod(shape[..axis]),
+/// cols = prod(shape[axis..]); a scale or bias that is not one value per column runs the reference kernel.
+/// </summary>
+internal sealed class LayerNormStep : KernelStep
+{
+    private readonly float[]? scale;
+    private readonly float[]? bias;
+    private readonly float epsilon;
+    private readonly long axis;
+
+    public LayerNormStep(Node node, long opset, ReferenceKernel reference, Tensor<float>? scale, Tensor<float>? bias) : base(node, opset, reference)
+    {
+        this.scale = scale?.Span.ToArray();
+        this.bias = bias?.Span.ToArray();
+        epsilon = node.GetFloat("epsilon", 1e-5f);
+        axis = node.GetInt("axis", -1);
+    }
+
+    public override string KernelName => "layernorm";
+
+    public override int InPlaceInput => 0;
+
+    public override IEnumerable<int> ConsumedConstants => (scale is null ? Array.Empty<int>() : [1]).Concat(bias is null ? [] : [2]);
+
+    public override void Execute(RunContext context)
+    {
+        if (context.Slots[Inputs[0]] is not Tensor<float> { Rank: > 0 } x || x.Length == 0 || !(epsilon >= 0))
+        {
+            RunReference(context);
+            return;
+        }
+        int a = (int)(axis < 0 ? axis + x.Rank : axis);
+        if (a < 0 || a >= x.Rank)
+        {
+            RunReference(context);
+            return;
+        }
+        long cols = 1;
+        for (int d = a; d < x.Rank; ++d)
+            cols *= x.Shape[d];
+        if ((scale is not null && cols != scale.Length) || (bias is not null && bias.Length != cols))
+        {
+            RunReference(context);
+            return;
+        }
+        Tensor<float> y = context.Output(Outputs[0], x.Shape);
+        NnKernels.LayerNorm(x.Span, scale ?? Ones((int)cols), bias ?? [], y.Span, (int)(x.Length / cols), (int)cols, epsilon, [], []);
+        context.Slots[Outputs[0]] = y;
+    }
+
+    private float[]? ones;
+
+    private float[] Ones(int n) => ones is { } o && o.Length == n ? o : ones = Enumerable.Repeat(1f, n).ToArray();
+}

@@ -7,9 +7,9 @@ namespace Kerno.Tests.Execution;
 
 /// <summary>
 /// The steps PP-OCR's detection head and recognizer reach (Resize, ConvTranspose, unfolded BatchNormalization,
-/// Sigmoid/HardSwish/HardSigmoid/Tanh) match the reference backend, on native and fallback paths.
+/// Sigmoid/HardSwish/HardSigmoid/Tanh, LayerNormalization) match the reference backend, on native and fallback paths.
 /// </summary>
-public class UpsamplingAndActivationStepTests
+public class OcrOperatorStepTests
 {
     private static AttributeValue Str(string name, string v) => new() { Name = name, Kind = AttributeKind.String, String = v };
     private static AttributeValue Int(string name, long v) => new() { Name = name, Kind = AttributeKind.Int, Int = v };
@@ -101,6 +101,25 @@ public class UpsamplingAndActivationStepTests
             return ModelOf(b);
         }
         AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, 2, c, 3, 7) }, expectKernel: "batchnorm");
+    }
+
+    [TestCase(-1, new[] { 2, 3, 37 }, true)]
+    [TestCase(1, new[] { 2, 3, 5, 7 }, true)]
+    [TestCase(-1, new[] { 4, 1 }, false)]
+    public void LayerNormalizationMatches(int axis, int[] shape, bool withBias)
+    {
+        var rng = new Random(13);
+        int[] normShape = shape[(axis < 0 ? axis + shape.Length : axis)..];
+        Tensor<float> scale = Random(rng, normShape), bias = Random(rng, normShape);
+        Model Make()
+        {
+            var b = new GraphBuilder().Input("x", shape.Select(d => (long)d).ToArray()).Output("y");
+            b.Constant("s", scale).Constant("b", bias);
+            b.Node("Add", ["x", "x"], ["a"]);
+            b.Node("LayerNormalization", withBias ? ["a", "s", "b"] : ["a", "s"], ["y"], Int("axis", axis), GraphBuilder.Float("epsilon", 1e-3f));
+            return ModelOf(b);
+        }
+        AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, shape) }, expectKernel: "layernorm");
     }
 
     [TestCase("Sigmoid")]
