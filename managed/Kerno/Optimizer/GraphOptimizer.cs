@@ -22,6 +22,7 @@ public static class GraphOptimizer
             passes.Add(new CancelTransposes());
             passes.Add(new FoldBatchNormIntoConv());
             passes.Add(new FoldScaleShiftIntoConv());
+            passes.Add(new FoldScaleShiftIntoNextConv());
             passes.Add(new FuseMatMulBias());
             passes.Add(new FuseResidualAdd());
             passes.Add(new FuseHardSwishPattern());

@@ -78,7 +78,8 @@ public class SyntheticModelEquivalenceTests
 
     /// <summary>
     /// PP-LCNetV3 as Paddle exports it: every conv followed by a scalar scale and shift, HardSwish written out
-    /// (x * Clip(x + 3, 0, 6) / 6 and x * HardSigmoid(x)), a per-channel scale, Swish as x * Sigmoid(x * 1).
+    /// (x * Clip(x + 3, 0, 6) / 6 and x * HardSigmoid(x)), a per-channel scale, a scale and shift before a padded and an
+    /// unpadded conv, Swish as x * Sigmoid(x * 1).
     /// </summary>
     internal static Model LcnetBlock(int seed)
     {
@@ -104,7 +105,9 @@ public class SyntheticModelEquivalenceTests
         b.Node("Sub", ["m3", "t1"], ["a3"]);
         b.Node("HardSigmoid", ["a3"], ["g3"], GraphBuilder.Float("alpha", 1 / 6f), GraphBuilder.Float("beta", 0.5f));
         b.Node("Mul", ["a3", "g3"], ["h5"]);
-        b.Node("Conv", ["h5", "w3", "b3"], ["c3"]);
+        b.Node("Mul", ["h5", "s2"], ["h6"]);
+        b.Node("Sub", ["h6", "t1"], ["h7"]);
+        b.Node("Conv", ["h7", "w3", "b3"], ["c3"]);
         b.Node("Mul", ["c3", "one"], ["c3one"]);
         b.Node("Sigmoid", ["c3one"], ["sg"]);
         b.Node("Mul", ["c3", "sg"], ["y"]);

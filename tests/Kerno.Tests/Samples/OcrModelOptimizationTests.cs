@@ -13,7 +13,8 @@ public class OcrModelOptimizationTests
     {
         // (model, pass): the pass must rewrite something there, after the basic passes and BatchNorm folding (HardSwish also
         // after the scale and shift folding: in PP-LCNetV3 it follows them).
-        (string, string)[] cases = [("det", "FoldScaleShiftIntoConv"), ("det", "FuseHardSwishPattern"), ("rec", "FoldScaleShiftIntoConv"),
+        (string, string)[] cases = [("det", "FoldScaleShiftIntoConv"), ("det", "FoldScaleShiftIntoNextConv"), ("det", "FuseHardSwishPattern"),
+            ("rec", "FoldScaleShiftIntoConv"), ("rec", "FoldScaleShiftIntoNextConv"),
             ("rec", "FuseHardSwishPattern"), ("rec", "FuseSwishPattern"), ("rec", "FuseLayerNormPattern")];
         foreach (var (model, pass) in cases)
             yield return new TestCaseData(model, pass).SetName($"{{m}}({model}, {pass})");
