@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Kerno.Cli.Commands;
@@ -21,12 +22,13 @@ internal static class BenchCommand
         var compare = new Option<string?>("--compare") { Description = "Also run this engine alternately: onnxruntime" };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
         var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var clock = new Option<string>("--clock") { Description = "wall, or cpu: the calling thread's CPU time (--threads 1 only; steadier on a busy machine)", DefaultValueFactory = _ => "wall" };
         var command = new Command("bench", "Benchmark a model: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime.")
         {
-            model, threads, runs, warmup, backend, compare, json, input,
+            model, threads, runs, warmup, backend, compare, json, input, clock,
         };
         command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(runs), parse.GetValue(warmup),
-            parse.GetValue(backend)!, parse.GetValue(compare), parse.GetValue(json), parse.GetValue(input) ?? []));
+            parse.GetValue(backend)!, parse.GetValue(compare), parse.GetValue(json), parse.GetValue(input) ?? [], parse.GetValue(clock)!));
         return command;
     }
 
@@ -40,13 +42,19 @@ internal static class BenchCommand
         }
     }
 
-    private static int Run(string path, int threads, int runs, int warmup, string backend, string? compare, string? jsonPath, string[] inputSpecs)
+    private static int Run(string path, int threads, int runs, int warmup, string backend, string? compare, string? jsonPath, string[] inputSpecs, string clockKind = "wall")
     {
         if (runs < 1 || warmup < 0 || threads < 0)
         {
             Console.Error.WriteLine("--runs must be >= 1, --warmup and --threads >= 0");
             return 2;
         }
+        if (clockKind is not ("wall" or "cpu") || (clockKind == "cpu" && threads != 1))
+        {
+            Console.Error.WriteLine($"--clock {clockKind}: wall, or cpu with --threads 1");
+            return 2;
+        }
+        Func<double> now = clockKind == "cpu" ? ThreadCpuMilliseconds : () => Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         if (compare is not null && compare.ToLowerInvariant() is not ("onnxruntime" or "ort"))
         {
             Console.Error.WriteLine($"unknown --compare '{compare}' (use onnxruntime)");
@@ -99,19 +107,19 @@ internal static class BenchCommand
             var peerMs = peers.Select(_ => new List<double>(runs)).ToList();
             for (int r = 0; r < runs; ++r)
             {
-                long t0 = Stopwatch.GetTimestamp();
+                double t0 = now();
                 session.Run(inputs);
-                kernoMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                kernoMs.Add(now() - t0);
                 for (int p = 0; p < peers.Count; ++p)
                 {
-                    t0 = Stopwatch.GetTimestamp();
+                    t0 = now();
                     peers[p].Peer.RunTimed();
-                    peerMs[p].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    peerMs[p].Add(now() - t0);
                 }
             }
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
-            Console.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up");
+            Console.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up{(clockKind == "cpu" ? ", thread CPU time" : "")}");
             Console.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB");
             var peerReports = new List<object>();
             for (int p = 0; p < peers.Count; ++p)
@@ -150,6 +158,24 @@ internal static class BenchCommand
     }
 
     private static double Round(double v) => Math.Round(v, 4);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGettime(int clock, out Timespec ts);
+
+    /// <summary>The calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID): at one thread both engines run on it.</summary>
+    private static double ThreadCpuMilliseconds()
+    {
+        if (ClockGettime(3, out Timespec ts) != 0)
+            throw new PlatformNotSupportedException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return ts.Seconds * 1e3 + ts.Nanoseconds * 1e-6;
+    }
 
     internal static double MaxAbsDifference(IReadOnlyList<NamedValue> kerno, float[]?[] other)
     {
