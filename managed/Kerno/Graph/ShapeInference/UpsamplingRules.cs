@@ -52,9 +52,8 @@ internal static class UpsamplingRules
         var result = new List<Dim> { x[0], channels };
         long[]? kernel = ctx.Node.GetInts("kernel_shape") ?? (w is { } ws && ws.Count == x.Count && ws.Skip(2).All(d => d.IsKnown)
             ? ws.Skip(2).Select(d => d.Value!.Value).ToArray() : null);
-        long[]? outputShape = ctx.Node.GetInts("output_shape");
-        if (outputShape is { } os && os.Length == spatial)
-            return result.Concat(os.Select(v => new Dim(v))).ToList();
+        if (ctx.Node.GetInts("output_shape") is { } os)
+            return result.Concat(os.Length == spatial && os.All(v => v > 0) ? os.Select(v => new Dim(v)) : Enumerable.Repeat(Dim.Unknown, spatial)).ToList();
         long[] strides = ctx.Node.GetInts("strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
         long[] dilations = ctx.Node.GetInts("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
         long[] pads = ctx.Node.GetInts("pads") ?? new long[2 * spatial];
