@@ -54,8 +54,35 @@ internal sealed unsafe class ResizeStep : KernelStep
         }
         var (oh, ow, sh, sw) = s;
         Tensor<float> y = context.Output(Outputs[0], [x.Shape[0], x.Shape[1], oh, ow]);
-        NnKernels.Resize2d(m, coordinates, nearest, x.Span, y.Span, x.Shape[0] * x.Shape[1], x.Shape[2], x.Shape[3], oh, ow, sh, sw);
+        int nc = x.Shape[0] * x.Shape[1];
+        if (y.Length != (long)nc * oh * ow)
+            throw Fail("output size mismatch");
+        fixed (float* px = x.Span, py = y.Span)
+        {
+            // Planes split across the threads.
+            LoopJob job = context.Loop;
+            job.Body = &RunPlanes;
+            job.P0 = px;
+            job.P1 = py;
+            (job.I0, job.I1, job.I2) = ((int)m, (int)coordinates, (int)nearest);
+            (job.I3, job.I4, job.I5, job.I6, job.I7) = (nc, x.Shape[2], x.Shape[3], oh, ow);
+            (job.F0, job.F1) = (sh, sw);
+            int chunks = Math.Min(nc, ManagedKernels.Chunks(context, y.Length));
+            job.I8 = chunks;
+            job.Run(context.Pool, chunks);
+        }
         context.Slots[Outputs[0]] = y;
+    }
+
+    private static void RunPlanes(LoopJob j, int chunk)
+    {
+        int nc = j.I3, h = j.I4, w = j.I5, oh = j.I6, ow = j.I7;
+        int p0 = (int)((long)nc * chunk / j.I8), p1 = (int)((long)nc * (chunk + 1) / j.I8);
+        if (p1 <= p0)
+            return;
+        NnKernels.Resize2d((ResizeMode)j.I0, (CoordinateMode)j.I1, (NearestMode)j.I2,
+            new ReadOnlySpan<float>(j.P0 + (long)p0 * h * w, (p1 - p0) * h * w), new Span<float>(j.P1 + (long)p0 * oh * ow, (p1 - p0) * oh * ow),
+            p1 - p0, h, w, oh, ow, j.F0, j.F1);
     }
 
     /// <summary>Output H, W and the H, W scales, or null when the run's scales/sizes are outside what the native kernel takes.</summary>
@@ -150,7 +177,69 @@ internal sealed unsafe class ConvTransposeStep : KernelStep
             return;
         }
         Tensor<float> y = context.Output(Outputs[0], shape);
-        NnKernels.ConvTranspose2d(x.Span, weight.Span, bias ?? [], y.Span, x.Shape, weight.Shape, shape, strides, pads, dilations, group);
+        Slice[] slices = Slices(group == 1 ? Math.Min(context.Pool.Threads, shape[1]) : 1);
+        if (slices.Length == 1)
+        {
+            NnKernels.ConvTranspose2d(x.Span, weight.Span, bias ?? [], y.Span, x.Shape, weight.Shape, shape, strides, pads, dilations, group);
+            context.Slots[Outputs[0]] = y;
+            return;
+        }
+        // Output channels split across the threads, one image at a time: each slice has its own columns of the weights.
+        var run = new SliceRun(this, slices, x.Dims, shape);
+        fixed (float* px = x.Span, py = y.Span)
+        {
+            LoopJob job = context.Loop;
+            job.Body = &RunSlice;
+            job.P0 = px;
+            job.P1 = py;
+            job.State = run;
+            for (int n = 0; n < shape[0]; ++n)
+            {
+                job.I0 = n;
+                job.Run(context.Pool, slices.Length);
+            }
+            job.State = null;
+        }
         context.Slots[Outputs[0]] = y;
+    }
+
+    /// <summary>Output channels [K0, K0 + weight.Shape[1]) with their weights {C, k, kh, kw} and bias.</summary>
+    private sealed record Slice(int K0, Tensor<float> Weight, float[]? Bias);
+
+    private sealed record SliceRun(ConvTransposeStep Step, Slice[] Slices, int[] X, int[] Y);
+
+    private Slice[]? slices;
+
+    /// <summary><paramref name="count"/> slices of the output channels (group 1), made once per count.</summary>
+    private Slice[] Slices(int count)
+    {
+        if (count <= 1)
+            return [new Slice(0, weight, bias)];
+        if (slices is { } made && made.Length == count)
+            return made;
+        int c = weight.Shape[0], k = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3], taps = kh * kw;
+        var result = new Slice[count];
+        for (int i = 0; i < count; ++i)
+        {
+            int k0 = (int)((long)k * i / count), k1 = (int)((long)k * (i + 1) / count);
+            var w = new Tensor<float>([c, k1 - k0, kh, kw]);
+            for (int ci = 0; ci < c; ++ci)
+                weight.Span.Slice((ci * k + k0) * taps, (k1 - k0) * taps).CopyTo(w.Span.Slice(ci * (k1 - k0) * taps));
+            result[i] = new Slice(k0, w, bias?[k0..k1]);
+        }
+        return slices = result;
+    }
+
+    private static void RunSlice(LoopJob j, int index)
+    {
+        var run = (SliceRun)j.State!;
+        Slice s = run.Slices[index];
+        ConvTransposeStep step = run.Step;
+        int[] x = run.X, y = run.Y;
+        int kc = s.Weight.Shape[1], n = j.I0;
+        long inImage = (long)x[1] * x[2] * x[3], outPlane = (long)y[2] * y[3];
+        NnKernels.ConvTranspose2d(new ReadOnlySpan<float>(j.P0 + n * inImage, (int)inImage), s.Weight.Span, s.Bias ?? [],
+            new Span<float>(j.P1 + (n * (long)y[1] + s.K0) * outPlane, (int)(kc * outPlane)),
+            [1, x[1], x[2], x[3]], s.Weight.Shape, [1, kc, y[2], y[3]], step.strides, step.pads, step.dilations, 1);
     }
 }

@@ -20,6 +20,7 @@ public class OcrOperatorStepTests
         yield return new TestCaseData(new[] { 1, 3, 5, 7 }, new[] { 1f, 1, 2, 2 }, null, "nearest", "asymmetric", "floor", "resize-nearest").SetName("Resize(nearest asymmetric floor x2, as PP-OCR det)");
         yield return new TestCaseData(new[] { 2, 2, 4, 3 }, new[] { 1f, 1, 3, 2 }, null, "nearest", "half_pixel", "round_prefer_floor", "resize-nearest").SetName("Resize(nearest half_pixel x3 x2)");
         yield return new TestCaseData(new[] { 1, 4, 6, 5 }, new[] { 1f, 1, 0.5f, 2 }, null, "nearest", "asymmetric", "ceil", "resize-nearest").SetName("Resize(nearest down by 2, ceil)");
+        yield return new TestCaseData(new[] { 2, 4, 48, 50 }, new[] { 1f, 1, 2, 2 }, null, "nearest", "asymmetric", "floor", "resize-nearest").SetName("Resize(large enough to split planes across threads)");
         yield return new TestCaseData(new[] { 1, 3, 5, 7 }, new[] { 1f, 1, 2, 4 }, null, "linear", "half_pixel", "round_prefer_floor", "resize-linear").SetName("Resize(linear half_pixel)");
         yield return new TestCaseData(new[] { 1, 3, 5, 7 }, new[] { 1f, 1, 2, 2 }, null, "linear", "pytorch_half_pixel", "round_prefer_floor", "resize-linear").SetName("Resize(linear pytorch_half_pixel)");
         yield return new TestCaseData(new[] { 1, 2, 4, 6 }, null, new long[] { 1, 2, 9, 11 }, "linear", "align_corners", "round_prefer_floor", "resize-linear").SetName("Resize(linear align_corners by sizes)");
@@ -59,6 +60,7 @@ public class OcrOperatorStepTests
     {
         // x shape, w shape {C, K/group, kh, kw}, bias, attributes
         yield return new TestCaseData(new[] { 1, 6, 5, 7 }, new[] { 6, 4, 2, 2 }, false, new[] { GraphBuilder.Ints("strides", 2, 2) }).SetName("ConvTranspose(2x2 stride 2, as PP-OCR det)");
+        yield return new TestCaseData(new[] { 2, 5, 4, 3 }, new[] { 5, 7, 2, 3 }, true, new[] { GraphBuilder.Ints("strides", 2, 1) }).SetName("ConvTranspose(odd channel count split across threads, batch 2)");
         yield return new TestCaseData(new[] { 1, 4, 5, 7 }, new[] { 4, 1, 2, 2 }, true, new[] { GraphBuilder.Ints("strides", 2, 2) }).SetName("ConvTranspose(to one channel, bias)");
         yield return new TestCaseData(new[] { 2, 3, 4, 5 }, new[] { 3, 5, 3, 3 }, true,
             new[] { GraphBuilder.Ints("strides", 2, 2), GraphBuilder.Ints("pads", 1, 0, 1, 2), GraphBuilder.Ints("output_padding", 1, 1) }).SetName("ConvTranspose(3x3 stride 2 pads output_padding, batch 2)");
