@@ -28,6 +28,7 @@ public static class GraphOptimizer
             passes.Add(new FuseHardSwishPattern());
             passes.Add(new FuseSwishPattern());
             passes.Add(new FuseActivation());
+            passes.Add(new FuseScaleShiftToBatchNorm());
             passes.Add(new FuseLayerNormPattern());
             passes.Add(new EliminateDeadNodes());
         }

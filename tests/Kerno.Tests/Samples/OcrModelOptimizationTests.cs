@@ -15,7 +15,8 @@ public class OcrModelOptimizationTests
         // after the scale and shift folding: in PP-LCNetV3 it follows them).
         (string, string)[] cases = [("det", "FoldScaleShiftIntoConv"), ("det", "FoldScaleShiftIntoNextConv"), ("det", "FuseHardSwishPattern"),
             ("rec", "FoldScaleShiftIntoConv"), ("rec", "FoldScaleShiftIntoNextConv"),
-            ("rec", "FuseHardSwishPattern"), ("rec", "FuseSwishPattern"), ("rec", "FuseLayerNormPattern")];
+            ("rec", "FuseHardSwishPattern"), ("rec", "FuseSwishPattern"), ("rec", "FuseLayerNormPattern"), ("det", "FuseScaleShiftToBatchNorm"),
+            ("rec", "FuseScaleShiftToBatchNorm")];
         foreach (var (model, pass) in cases)
             yield return new TestCaseData(model, pass).SetName($"{{m}}({model}, {pass})");
         foreach (string model in new[] { "det", "rec" })
