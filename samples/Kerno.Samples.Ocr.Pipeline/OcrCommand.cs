@@ -206,13 +206,13 @@ public static class OcrCommand
     {
         if (!interactive)
         {
-            using var quiet = new OcrPipeline(engine, files, cls);
+            using var quiet = new OcrPipeline(engine, files, cls) { WarmUp = true };
             return quiet.Run(input);
         }
         OcrResult? result = null;
         AnsiConsole.Status().Spinner(Spinner.Known.Dots).Start($"{Markup.Escape(engine.Name)}: loading models", ctx =>
         {
-            using var pipeline = new OcrPipeline(engine, files, cls);
+            using var pipeline = new OcrPipeline(engine, files, cls) { WarmUp = true };
             result = pipeline.Run(input, stage => ctx.Status($"{Markup.Escape(engine.Name)}: {Markup.Escape(stage)}"));
         });
         return result!;
@@ -241,7 +241,7 @@ public static class OcrCommand
 
     private static string CamelStage(string stage)
     {
-        string[] words = stage.Replace(":", " ").Replace("+", " ").Replace("(", " ").Replace(")", " ")
+        string[] words = stage.Replace(":", " ").Replace(",", " ").Replace("+", " ").Replace("(", " ").Replace(")", " ")
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return string.Concat(words.Select((w, i) => i == 0 ? w.ToLowerInvariant() : char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant()));
     }
@@ -285,6 +285,8 @@ public static class OcrCommand
             var (stage, _) = stageLists[0][i];
             if (stage == "direction classifier" && !r.Cls)
                 continue;
+            if (stage.StartsWith("first runs", StringComparison.Ordinal) && stageLists.All(l => l[i].Time == TimeSpan.Zero))
+                continue;
             bool total = i == stageLists[0].Count - 1;
             var cells = new List<string> { total ? $"[bold]{stage}[/]" : stage };
             cells.AddRange(stageLists.Select(s => total ? $"[bold]{Ms(s[i].Time)}[/]" : Ms(s[i].Time)));
@@ -293,6 +295,7 @@ public static class OcrCommand
             {
                 double b = stageLists[1][i].Time.TotalMilliseconds;
                 bool engineStage = total || stage.Contains("inference", StringComparison.Ordinal) || stage.Contains("load", StringComparison.Ordinal)
+                                   || stage.StartsWith("first runs", StringComparison.Ordinal)
                                    || stage.Contains("classifier", StringComparison.Ordinal);
                 cells.Add(engineStage && b > 0 ? (stageLists[0][i].Time.TotalMilliseconds / b).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "");
             }

@@ -9,6 +9,8 @@ public sealed record OcrLine(int Index, PointF[] Box, float BoxScore, string Tex
 public sealed class OcrTimings
 {
     public TimeSpan Load { get; set; }
+    /// <summary>The first run of each model on each input shape (<see cref="OcrPipeline.WarmUp"/>: plans, weight packing, JIT), not in <see cref="Total"/>.</summary>
+    public TimeSpan FirstRuns { get; set; }
     public TimeSpan DetectionPreprocess { get; set; }
     public TimeSpan DetectionInference { get; set; }
     public TimeSpan DetectionPostprocess { get; set; }
@@ -26,6 +28,7 @@ public sealed class OcrTimings
     public IEnumerable<(string Stage, TimeSpan Time)> Stages()
     {
         yield return ("load models", Load);
+        yield return ("first runs (warmup)", FirstRuns);
         yield return ("detection: preprocess", DetectionPreprocess);
         yield return ("detection: inference", DetectionInference);
         yield return ("detection: DB post-process", DetectionPostprocess);
@@ -81,6 +84,30 @@ public sealed class OcrPipeline : IDisposable
     public IInferenceEngine Engine { get; }
     public DetectorOptions Detection { get; }
 
+    /// <summary>
+    /// Run each model once on each new input shape before the timed run (the same for every engine), so the stage
+    /// times are steady-state inference, as in a service; the first runs (plans and packed weights for the shape,
+    /// JIT) are timed apart in <see cref="OcrTimings.FirstRuns"/>.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
+    private readonly HashSet<string> warmed = new(StringComparer.Ordinal);
+
+    /// <summary>Runs a model (after its warm-up run for a new shape, timed apart); <paramref name="time"/> is the timed run's.</summary>
+    private FloatTensor Run(IModelRunner runner, string name, FloatTensor input, OcrTimings t, Stopwatch clock, out TimeSpan time)
+    {
+        clock.Restart();
+        if (WarmUp && warmed.Add(name + ":" + string.Join('x', input.Shape)))
+        {
+            runner.Run(input);
+            t.FirstRuns += clock.Elapsed;
+            clock.Restart();
+        }
+        FloatTensor y = runner.Run(input);
+        time = clock.Elapsed;
+        return y;
+    }
+
     /// <summary>Reads the text in <paramref name="image"/>; <paramref name="stage"/> hears each stage as it starts.</summary>
     public OcrResult Run(RgbImage image, Action<string>? stage = null)
     {
@@ -89,9 +116,9 @@ public sealed class OcrPipeline : IDisposable
         FloatTensor detInput = TextDetector.Preprocess(image, Detection);
         t.DetectionPreprocess = Lap(clock);
         stage?.Invoke($"detection {detInput.Shape[3]}x{detInput.Shape[2]}");
+        FloatTensor map = Run(detector, "det", detInput, t, clock, out TimeSpan detTime);
+        t.DetectionInference = detTime;
         clock.Restart();
-        FloatTensor map = detector.Run(detInput);
-        t.DetectionInference = Lap(clock);
         List<TextBox> boxes = TextDetector.Postprocess(map, image.Width, image.Height, Detection);
         t.DetectionPostprocess = Lap(clock);
 
@@ -106,15 +133,20 @@ public sealed class OcrPipeline : IDisposable
             bool rotated = false;
             if (classifier is not null)
             {
-                (rotated, _) = DirectionClassifier.Decode(classifier.Run(DirectionClassifier.Preprocess(crop)));
+                FloatTensor clsInput = DirectionClassifier.Preprocess(crop);
+                t.Classification += Lap(clock);
+                (rotated, _) = DirectionClassifier.Decode(Run(classifier, "cls", clsInput, t, clock, out TimeSpan clsTime));
+                t.Classification += clsTime;
+                clock.Restart();
                 if (rotated)
                     crop = crop.Rotate180();
                 t.Classification += Lap(clock);
             }
             FloatTensor recInput = TextRecognizer.Preprocess(crop);
             t.RecognitionPreprocess += Lap(clock);
-            FloatTensor probs = recognizer.Run(recInput);
-            t.RecognitionInference += Lap(clock);
+            FloatTensor probs = Run(recognizer, "rec", recInput, t, clock, out TimeSpan recTime);
+            t.RecognitionInference += recTime;
+            clock.Restart();
             (string text, float confidence) = TextRecognizer.Decode(probs, charset);
             t.RecognitionDecode += Lap(clock);
             outputs.Add(probs);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Kerno.Cli.Charts;
 using Spectre.Console;
 
@@ -35,16 +36,18 @@ internal static class BenchCommand
         Option<string?> json = Cli.JsonOption();
         json.Description += " (one object per model x threads: an array when there are several)";
         var plot = new Option<string?>("--plot") { Description = "Draw the latencies (Kerno vs --compare, one group per model x threads) to this .svg or .png", HelpName = "FILE" };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable, applies to every model); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable, applies to every model); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var clock = new Option<string>("--clock") { Description = "wall, or cpu: the calling thread's CPU time (--threads 1 only; steadier on a busy machine)", DefaultValueFactory = _ => "wall" };
+        clock.CompletionSources.Add("wall", "cpu");
         var command = new Command("bench", "Benchmark models: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime, and as a chart.")
         {
-            models, threads, runs, warmup, backend, compare, json, plot, input,
+            models, threads, runs, warmup, backend, compare, json, plot, input, clock,
         };
         command.SetAction(parse =>
         {
             var (jsonGiven, jsonFile) = Cli.JsonTarget(parse, json);
             return Run(parse.GetValue(models)!, ParseThreads(parse.GetValue(threads)!), parse.GetValue(runs), parse.GetValue(warmup),
-                parse.GetValue(backend)!, parse.GetValue(compare), jsonGiven, jsonFile, parse.GetValue(plot), parse.GetValue(input) ?? []);
+                parse.GetValue(backend)!, parse.GetValue(compare), jsonGiven, jsonFile, parse.GetValue(plot), parse.GetValue(input) ?? [], parse.GetValue(clock)!);
         });
         return command.WithExamples(
             "kerno bench model.onnx",
@@ -98,12 +101,14 @@ internal static class BenchCommand
     private sealed record Result(string Name, int Threads, Stats Kerno, Stats? Peer, object Json);
 
     private static int Run(string[] paths, int[] threadCounts, int runs, int warmup, string backend, string? compare, bool jsonGiven, string? jsonFile,
-        string? plotPath, string[] inputSpecs)
+        string? plotPath, string[] inputSpecs, string clockKind)
     {
         if (runs < 1 || warmup < 0)
             throw new CliUsageException($"--runs must be >= 1 and --warmup >= 0, got {runs} and {warmup}");
         if (compare is not null && compare.ToLowerInvariant() is not ("onnxruntime" or "ort"))
             throw new CliUsageException($"--compare: expected onnxruntime, got '{compare}'");
+        if (clockKind is not ("wall" or "cpu") || (clockKind == "cpu" && threadCounts.Any(t => t != 1)))
+            throw new CliUsageException($"--clock: expected wall, or cpu with --threads 1, got '{clockKind}'");
         ModelFiles.ParseBackend(backend);
         if (plotPath is not null)
             ChartFile.Validate(plotPath, "--plot");
@@ -124,7 +129,7 @@ internal static class BenchCommand
                     {
                         task.Description = Markup.Escape($"{ModelFiles.DisplayName(job.Path, job.Model)}, {job.Threads} thread(s)");
                         var lines = new StringWriter();
-                        results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, lines));
+                        results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, lines));
                         Collect();
                         AnsiConsole.Write(new Text(lines.ToString()));
                         task.Increment(1);
@@ -137,7 +142,7 @@ internal static class BenchCommand
             TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
             foreach (var job in jobs)
             {
-                results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, log));
+                results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, log));
                 Collect();
             }
         }
@@ -173,8 +178,9 @@ internal static class BenchCommand
     }
 
     private static Result BenchOne(string path, string modelPath, string? dataSet, int threads, int runs, int warmup, string backend, string? compare,
-        string[] inputSpecs, TextWriter log)
+        string[] inputSpecs, string clockKind, TextWriter log)
     {
+        Func<double> now = clockKind == "cpu" ? ThreadCpuMilliseconds : () => Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         long baseline = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
@@ -232,19 +238,19 @@ internal static class BenchCommand
             var peerMs = peers.Select(_ => new List<double>(runs)).ToList();
             for (int r = 0; r < runs; ++r)
             {
-                long t0 = Stopwatch.GetTimestamp();
+                double t0 = now();
                 session.Run(inputs);
-                kernoMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                kernoMs.Add(now() - t0);
                 for (int p = 0; p < peers.Count; ++p)
                 {
-                    t0 = Stopwatch.GetTimestamp();
+                    t0 = now();
                     peers[p].Peer.RunTimed();
-                    peerMs[p].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    peerMs[p].Add(now() - t0);
                 }
             }
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
-            log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up");
+            log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up{(clockKind == "cpu" ? ", thread CPU time" : "")}");
             log.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
             if (ortAdded >= 0)
                 log.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
@@ -285,6 +291,24 @@ internal static class BenchCommand
     }
 
     private static double Round(double v) => Math.Round(v, 4);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGettime(int clock, out Timespec ts);
+
+    /// <summary>The calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID): at one thread both engines run on it.</summary>
+    private static double ThreadCpuMilliseconds()
+    {
+        if (ClockGettime(3, out Timespec ts) != 0)
+            throw new PlatformNotSupportedException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return ts.Seconds * 1e3 + ts.Nanoseconds * 1e-6;
+    }
 
     internal static double MaxAbsDifference(IReadOnlyList<NamedValue> kerno, float[]?[] other)
     {

@@ -53,12 +53,14 @@ internal static class ModelFiles
     };
 
     /// <summary>
-    /// Inputs for a run: <paramref name="specs"/> ("name=file.pb|file.npy") first, then the test data set's
-    /// input_N.pb files, then random values for whatever is still missing (seeded, so runs repeat).
+    /// Inputs for a run: <paramref name="specs"/> ("name=file.pb|file.npy", or "name=1x3x128x640" for random values
+    /// of that shape, to fix a model's free dimensions) first, then the test data set's input_N.pb files, then random
+    /// values for whatever is still missing (seeded, so runs repeat; free dimensions are 1).
     /// </summary>
     public static Dictionary<string, Tensor> Inputs(InferenceSession session, string? dataSet, IEnumerable<string> specs, int seed = 1)
     {
         var inputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
         foreach (string spec in specs)
         {
             int eq = spec.IndexOf('=');
@@ -67,6 +69,11 @@ internal static class ModelFiles
             string name = spec[..eq], file = spec[(eq + 1)..];
             TypeInfo? type = session.Model.Graph.Inputs.FirstOrDefault(i => i.Name == name)?.Type
                 ?? throw new ArgumentException($"the model has no input '{name}' (inputs: {string.Join(", ", session.Inputs.Select(i => i.Name))})");
+            if (RandomShape(file) is { } shape)
+            {
+                shapes[name] = shape;
+                continue;
+            }
             if (!File.Exists(file))
                 throw new CliUsageException($"--input {name}: expected a .pb or .npy tensor file, got '{file}' (not found)");
             inputs[name] = file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)
@@ -89,15 +96,30 @@ internal static class ModelFiles
         var rng = new Random(seed);
         foreach (NodeMetadata input in session.Inputs)
             if (!inputs.ContainsKey(input.Name))
-                inputs[input.Name] = RandomTensor(input, rng);
+                inputs[input.Name] = RandomTensor(input, shapes.GetValueOrDefault(input.Name), rng);
         return inputs;
     }
 
-    private static Tensor RandomTensor(NodeMetadata input, Random rng)
+    /// <summary>The shape of a "1x3x128x640" spec (dimensions >= 0), or null when <paramref name="text"/> is not one (a file name).</summary>
+    internal static int[]? RandomShape(string text)
+    {
+        if (text.Length == 0 || File.Exists(text) || !text.All(c => char.IsAsciiDigit(c) || c == 'x'))
+            return null;
+        string[] dims = text.Split('x');
+        if (dims.Any(d => d.Length == 0))
+            return null;
+        return dims.Select(d => int.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new ArgumentException($"--input shape '{text}': dimension '{d}' is too large")).ToArray();
+    }
+
+    private static Tensor RandomTensor(NodeMetadata input, int[]? given, Random rng)
     {
         if (input.Type is not TensorTypeInfo t)
             throw new ArgumentException($"input '{input.Name}' is not a tensor; give it with --input");
-        int[] shape = (t.Shape ?? []).Select(d => d.Value is { } v ? (int)v : 1).ToArray();
+        var declared = t.Shape ?? [];
+        if (given is not null && (given.Length != declared.Count || given.Where((d, i) => declared[i].Value is { } v && v != d).Any()))
+            throw new ArgumentException($"--input {input.Name}={string.Join('x', given)}: the model declares {t}");
+        int[] shape = given ?? declared.Select(d => d.Value is { } v ? (int)v : 1).ToArray();
         Tensor tensor = Tensor.Create(t.ElementType, shape);
         switch (tensor)
         {

@@ -20,7 +20,7 @@ internal static class ProfileCommand
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
         backend.CompletionSources.Add("native", "reference");
         var top = new Option<int>("--top") { Description = "Nodes to list (slowest first; 0 = all)", DefaultValueFactory = _ => 25 };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable)" };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable)" };
         var plot = new Option<string?>("--plot") { Description = "Draw the share of time per operator type to this .svg or .png", HelpName = "FILE" };
         Option<string?> json = Cli.JsonOption();
         var command = new Command("profile", "Time every node of a model's run; print the slowest nodes and operators, optionally as a chart or a Chrome trace.")

@@ -10,7 +10,7 @@ internal static class RunCommand
     internal static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "A .onnx file, or a test folder (its first data set's inputs are used)" };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable); inputs not given are random (seeded)" };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable); inputs not given are random (seeded)" };
         var outputDir = new Option<string?>("--output-dir") { Description = "Write each output as <name>.npy into this folder" };
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
         backend.CompletionSources.Add("native", "reference");

@@ -21,10 +21,15 @@ public static class GraphOptimizer
         {
             passes.Add(new CancelTransposes());
             passes.Add(new FoldBatchNormIntoConv());
-            passes.Add(new FoldAddIntoConvBias());
+            passes.Add(new FoldScaleShiftIntoConv());
+            passes.Add(new FoldScaleShiftIntoNextConv());
             passes.Add(new FuseMatMulBias());
             passes.Add(new FuseResidualAdd());
+            passes.Add(new FuseHardSwishPattern());
+            passes.Add(new FuseSwishPattern());
             passes.Add(new FuseActivation());
+            passes.Add(new FuseScaleShiftToBatchNorm());
+            passes.Add(new FuseLayerNormPattern());
             passes.Add(new EliminateDeadNodes());
         }
         return passes;

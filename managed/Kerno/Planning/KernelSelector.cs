@@ -118,6 +118,41 @@ internal static class KernelSelector
                 return new LrnStep(node, opset, reference);
             case "Softmax" or "LogSoftmax":
                 return new SoftmaxStep(node, opset, reference);
+            case "Sigmoid" or "HardSwish" or "HardSigmoid" or "Tanh":
+                return new TranscendentalActivationStep(node, opset, reference, node.OpType switch
+                {
+                    "Sigmoid" => new FusedActivation(ActivationKind.Sigmoid),
+                    "HardSwish" => new FusedActivation(ActivationKind.HardSwish),
+                    "Tanh" => new FusedActivation(ActivationKind.Tanh),
+                    _ => new FusedActivation(ActivationKind.HardSigmoid, node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)),
+                });
+            case "LayerNormalization" or "kerno.LayerNormalization" when node.Inputs.Count is 1 or 2 or 3
+                && node.Outputs.Skip(1).All(o => o.Length == 0 || !IsRead(graph, o)):
+            {
+                Tensor<float>? scale = node.Inputs.Count > 1 && node.Inputs[1].Length > 0 ? Constant(graph, node.Inputs[1]) : null;
+                Tensor<float>? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? Constant(graph, node.Inputs[2]) : null;
+                if ((scale is null && (!kerno || node.Inputs.Count > 1 && node.Inputs[1].Length > 0)) || (bias is null && node.Inputs.Count > 2 && node.Inputs[2].Length > 0))
+                    return null;
+                if (kerno && (scale is { Rank: not 1 } || bias is { Rank: not 1 }))
+                    return null;
+                return new LayerNormStep(node, opset, reference, scale, bias);
+            }
+            case "Resize" when opset >= 11:
+                return new ResizeStep(node, opset, reference);
+            case "ConvTranspose" when node.Inputs.Count is 2 or 3 && Constant(graph, node.Inputs[1]) is { Rank: 4 } w:
+            {
+                Tensor<float>? bias = node.Inputs.Count == 3 && node.Inputs[2].Length > 0 ? Constant(graph, node.Inputs[2]) : null;
+                if (node.Inputs.Count == 3 && node.Inputs[2].Length > 0 && bias is null)
+                    return null;
+                return new ConvTransposeStep(node, opset, reference, w, bias);
+            }
+            case "BatchNormalization" when opset >= 9 && node.Inputs.Count == 5 && node.GetInt("training_mode", 0) == 0
+                && node.Outputs.Skip(1).All(o => o.Length == 0 || !IsRead(graph, o)):
+            {
+                Tensor<float>?[] p = node.Inputs.Skip(1).Select(i => Constant(graph, i)).ToArray();
+                return p.All(t => t is not null && t.Length == p[0]!.Length)
+                    ? new BatchNormStep(node, opset, reference, p[0]!, p[1]!, p[2]!, p[3]!) : null;
+            }
             default:
                 return null;
         }
@@ -189,5 +224,5 @@ internal static class KernelSelector
 
     private static bool IsFloat(ComputeGraph graph, string name) =>
         name.Length > 0 && (Optimizer.GraphEdits.Constant(graph, name) is { } c ? c is Tensor<float>
-            : graph.ValueTypes.GetValueOrDefault(name) is null or TensorTypeInfo { ElementType: DataType.Float });
+            : graph.ValueTypes.GetValueOrDefault(name) is null or TensorTypeInfo { ElementType: DataType.Float or DataType.Undefined });
 }

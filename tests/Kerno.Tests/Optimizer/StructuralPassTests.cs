@@ -123,7 +123,7 @@ public class StructuralPassTests
         b.Constant("c", new Tensor<float>([3f, 4f], 1, 2, 1, 1));
         b.Node("Conv", ["x", "w", "b"], ["v"]);
         b.Node("Add", ["c", "v"], ["y"]);
-        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.True);
+        Assert.That(new FoldScaleShiftIntoConv().Apply(b.Graph, Context), Is.True);
         Node conv = b.Graph.Nodes.Single();
         Assert.That(conv.Outputs[0], Is.EqualTo("y"));
         Assert.That(((Tensor<float>)b.Graph.Initializers[conv.Inputs[2]]).Span.ToArray(), Is.EqualTo(new[] { 3.5f, 3f }));
@@ -139,7 +139,7 @@ public class StructuralPassTests
         b.Constant("w", new Tensor<float>([1f, 2f], 2, 1, 1, 1)).Constant("c", new Tensor<float>(new float[shape.Aggregate(1, (p, d) => p * d)], shape));
         b.Node("Conv", ["x", "w"], ["v"]);
         b.Node("Add", ["v", "c"], ["y"]);
-        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.False);
+        Assert.That(new FoldScaleShiftIntoConv().Apply(b.Graph, Context), Is.False);
     }
 
     [Test]
@@ -150,7 +150,7 @@ public class StructuralPassTests
         b.Node("Conv", ["x", "w"], ["v"]);
         b.Node("Add", ["v", "c"], ["y"]);
         b.Node("Relu", ["v"], ["z"]);
-        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.False);
+        Assert.That(new FoldScaleShiftIntoConv().Apply(b.Graph, Context), Is.False);
     }
 
     [Test]

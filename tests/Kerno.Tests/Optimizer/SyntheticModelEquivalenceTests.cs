@@ -96,10 +96,101 @@ public class SyntheticModelEquivalenceTests
         return model;
     }
 
+    /// <summary>
+    /// PP-LCNetV3 as Paddle exports it: every conv followed by a scalar scale and shift, HardSwish written out
+    /// (x * Clip(x + 3, 0, 6) / 6 and x * HardSigmoid(x)), a per-channel scale, a scale and shift before a padded and an
+    /// unpadded conv, Swish as x * Sigmoid(x * 1).
+    /// </summary>
+    internal static Model LcnetBlock(int seed)
+    {
+        var rng = new Random(seed);
+        var b = new GraphBuilder().Input("x", 1, 4, 6, 5).Output("y");
+        b.Constant("w1", Random(rng, 8, 4, 3, 3)).Constant("b1", Random(rng, 8));
+        b.Constant("w2", Random(rng, 8, 1, 3, 3)).Constant("w3", Random(rng, 6, 8, 1, 1)).Constant("b3", Random(rng, 6));
+        b.Constant("s1", Tensor.Vector(1.7f)).Constant("t1", Tensor.Vector(0.3f)).Constant("s2", Tensor.Vector(0.6f)).Constant("t2", Tensor.Vector(-0.2f));
+        b.Constant("sc", Random(rng, 8, 1, 1)).Constant("three", Tensor.Scalar(3f)).Constant("six", Tensor.Scalar(6f)).Constant("zero", Tensor.Scalar(0f));
+        b.Constant("one", Tensor.Scalar(1f));
+        var pads = GraphBuilder.Ints("pads", 1, 1, 1, 1);
+        b.Node("Conv", ["x", "w1", "b1"], ["c1"], pads);
+        b.Node("Mul", ["s1", "c1"], ["m1"]);
+        b.Node("Add", ["m1", "t1"], ["a1"]);
+        b.Node("Add", ["a1", "three"], ["h1"]);
+        b.Node("Clip", ["h1", "zero", "six"], ["h2"]);
+        b.Node("Mul", ["a1", "h2"], ["h3"]);
+        b.Node("Div", ["h3", "six"], ["h4"]);
+        b.Node("Mul", ["s2", "h4"], ["m2"]);
+        b.Node("Add", ["m2", "t2"], ["a2"]);
+        b.Node("Conv", ["a2", "w2"], ["c2"], pads, new AttributeValue { Name = "group", Kind = AttributeKind.Int, Int = 8 });
+        b.Node("Mul", ["c2", "sc"], ["m3"]);
+        b.Node("Sub", ["m3", "t1"], ["a3"]);
+        b.Node("HardSigmoid", ["a3"], ["g3"], GraphBuilder.Float("alpha", 1 / 6f), GraphBuilder.Float("beta", 0.5f));
+        b.Node("Mul", ["a3", "g3"], ["h5"]);
+        b.Node("Mul", ["h5", "s2"], ["h6"]);
+        b.Node("Sub", ["h6", "t1"], ["h7"]);
+        b.Node("Conv", ["h7", "w3", "b3"], ["c3"]);
+        b.Node("Mul", ["c3", "one"], ["c3one"]);
+        b.Node("Sigmoid", ["c3one"], ["sg"]);
+        b.Node("Mul", ["c3", "sg"], ["y"]);
+        var model = new Model { Graph = b.Graph, IrVersion = 8 };
+        model.OpsetImports[""] = 17;
+        return model;
+    }
+
+    /// <summary>A transformer MLP as exported before opset 17: LayerNorm in primitive ops (with and without gamma/beta), MatMul+bias+Swish.</summary>
+    internal static Model TransformerMlp(int seed)
+    {
+        var rng = new Random(seed);
+        var b = new GraphBuilder().Input("x", 2, 5, 8).Output("y");
+        b.Constant("gamma", Random(rng, 8)).Constant("beta", Random(rng, 8)).Constant("w", Random(rng, 8, 6)).Constant("bias", Random(rng, 6));
+        b.Constant("two", Tensor.Scalar(2f)).Constant("eps", Tensor.Scalar(1e-5f)).Constant("eps2", Tensor.Vector(1e-6f)).Constant("one", Tensor.Scalar(1f));
+        var last = GraphBuilder.Ints("axes", -1);
+        void LayerNorm(string x, string y, string eps, bool affine)
+        {
+            b.Node("ReduceMean", [x], [y + "_m"], last);
+            b.Node("Sub", [x, y + "_m"], [y + "_d"]);
+            b.Node("Pow", [y + "_d", "two"], [y + "_p"]);
+            b.Node("ReduceMean", [y + "_p"], [y + "_v"], GraphBuilder.Ints("axes", 2));
+            b.Node("Add", [eps, y + "_v"], [y + "_e"]);
+            b.Node("Sqrt", [y + "_e"], [y + "_s"]);
+            b.Node("Div", [y + "_d", y + "_s"], affine ? [y + "_n"] : [y]);
+            if (!affine)
+                return;
+            b.Node("Mul", [y + "_n", "gamma"], [y + "_g"]);
+            b.Node("Add", [y + "_g", "beta"], [y]);
+        }
+        LayerNorm("x", "ln1", "eps", affine: true);
+        b.Node("MatMul", ["ln1", "w"], ["mm"]);
+        b.Node("Add", ["mm", "bias"], ["mb"]);
+        b.Node("Mul", ["mb", "one"], ["mb1"]);
+        b.Node("Sigmoid", ["mb1"], ["sg"]);
+        b.Node("Mul", ["sg", "mb"], ["sw"]);
+        LayerNorm("sw", "y", "eps2", affine: false);
+        var model = new Model { Graph = b.Graph, IrVersion = 8 };
+        model.OpsetImports[""] = 13;
+        return model;
+    }
+
+    [Test]
+    public void AllLevelFusesTheTransformerMlp()
+    {
+        using var s = new InferenceSession(TransformerMlp(1), new SessionOptions { OptimizationLevel = OptimizationLevel.All });
+        var nodes = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType + (n.Has("activation") ? "+" + n.GetString("activation", "") : "")).ToList();
+        Assert.That(nodes, Is.EqualTo(new[] { "LayerNormalization", "FusedMatMul+Silu", "LayerNormalization" }), string.Join(", ", nodes));
+        Assert.That(s.NativeExecutor!.Compiled.Steps.Select(st => st.KernelName), Has.Exactly(2).EqualTo("layernorm"));
+    }
+
+    [Test]
+    public void AllLevelFoldsTheLcnetBlockIntoThreeConvolutions()
+    {
+        using var s = new InferenceSession(LcnetBlock(1), new SessionOptions { OptimizationLevel = OptimizationLevel.All });
+        var nodes = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType + (n.Has("activation") ? "+" + n.GetString("activation", "") : "")).ToList();
+        Assert.That(nodes, Is.EqualTo(new[] { "FusedConv+HardSwish", "BatchNormalization", "FusedConv+HardSwish", "FusedConv+Silu" }), string.Join(", ", nodes));
+    }
+
     public static IEnumerable<TestCaseData> Cases()
     {
         var passes = GraphOptimizer.PassesFor(OptimizationLevel.All).DistinctBy(p => p.Name).ToList();
-        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp), nameof(BiasAddCnn) })
+        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp), nameof(BiasAddCnn), nameof(LcnetBlock), nameof(TransformerMlp) })
         {
             foreach (IGraphPass pass in passes)
                 yield return new TestCaseData(model, pass.Name, OptimizationLevel.None).SetName($"{{m}}({model}, {pass.Name})");
@@ -111,7 +202,7 @@ public class SyntheticModelEquivalenceTests
     [TestCaseSource(nameof(Cases))]
     public void OptimizedGraphComputesTheSame(string modelName, string? passName, OptimizationLevel level)
     {
-        Func<int, Model> make = modelName switch { nameof(ResidualCnn) => ResidualCnn, nameof(Mlp) => Mlp, _ => BiasAddCnn };
+        Func<int, Model> make = modelName switch { nameof(ResidualCnn) => ResidualCnn, nameof(LcnetBlock) => LcnetBlock, nameof(TransformerMlp) => TransformerMlp, nameof(BiasAddCnn) => BiasAddCnn, _ => Mlp };
         Model model = make(1);
         var input = Random(new Random(2), model.Graph.Inputs[0].Type is TensorTypeInfo t ? t.Shape!.Select(d => (int)d.Value!).ToArray() : []);
         var feeds = new Dictionary<string, Tensor> { ["x"] = input };

@@ -40,7 +40,7 @@ public class OcrPipelineTests
         return files.Complete ? (files, null) : (null, $"the script ran but {files.Folder} is incomplete");
     }
 
-    private static OcrModelFiles RequireModels()
+    internal static OcrModelFiles RequireModels()
     {
         var (files, why) = Models.Value;
         if (files is null)

@@ -26,6 +26,7 @@ public static class ShapeInferencer
         ShapeOpRules.Register(table);
         ReductionRules.Register(table);
         GeneratorRules.Register(table);
+        UpsamplingRules.Register(table);
         return table;
     }
 

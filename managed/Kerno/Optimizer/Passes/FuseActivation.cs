@@ -25,17 +25,24 @@ public sealed class FuseActivation : IGraphPass
             Node? act = GraphEdits.SoleConsumer(producer.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
             if (act is null || act.Inputs.Count == 0 || act.Inputs[0] != producer.Outputs[0] || Recognize(graph, act, context) is not { } activation)
                 continue;
-            var attributes = producer.Attributes.Values.Where(a => a.Name is not ("activation" or "activation_params"))
-                .Concat(activation.ToAttributes());
-            var fused = new Node(producer.Name, fusedOp, FusedOps.Domain, producer.Inputs, [act.Outputs[0]], attributes) { Index = producer.Index };
-            graph.Nodes[graph.Nodes.IndexOf(producer)] = fused;
+            Attach(graph, producer, fusedOp, activation, act.Outputs[0]);
             graph.Nodes.Remove(act);
             changed = true;
         }
         return changed;
     }
 
-    private static string? FusedOpFor(ComputeGraph graph, Node n)
+    /// <summary>Replaces <paramref name="producer"/> by <paramref name="fusedOp"/> applying <paramref name="activation"/> and writing <paramref name="output"/>.</summary>
+    internal static void Attach(ComputeGraph graph, Node producer, string fusedOp, FusedActivation activation, string output)
+    {
+        var attributes = producer.Attributes.Values.Where(a => a.Name is not ("activation" or "activation_params"))
+            .Concat(activation.ToAttributes());
+        var fused = new Node(producer.Name, fusedOp, FusedOps.Domain, producer.Inputs, [output], attributes) { Index = producer.Index };
+        graph.Nodes[graph.Nodes.IndexOf(producer)] = fused;
+    }
+
+    /// <summary>The fused op a node becomes when it takes an activation (null when it cannot take one).</summary>
+    internal static string? FusedOpFor(ComputeGraph graph, Node n)
     {
         if (n.Outputs.Count != 1 || n.Has("activation"))
             return null;

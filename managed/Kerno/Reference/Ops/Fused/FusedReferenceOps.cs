@@ -42,6 +42,49 @@ internal static class FusedReferenceOps
         return Activate(ctx, y);
     }
 
+    /// <summary>
+    /// (X - mean) / sqrt(var + epsilon) over X's last axis, then * Scale and + B (both optional) with numpy broadcasting:
+    /// exactly the primitive ops FuseLayerNormPattern replaces, whatever the shapes.
+    /// </summary>
+    [OnnxOp("LayerNormalization", Domain = Optimizer.Passes.FusedOps.Domain)]
+    private static Tensor LayerNormalization(OpContext ctx)
+    {
+        Tensor<float> x = ctx.Input<float>(0);
+        if (x.Rank == 0)
+            throw ctx.Fail("X must have at least one axis");
+        double eps = ctx.Node.GetFloat("epsilon", 1e-5f);
+        int cols = x.Shape[^1], rows = cols == 0 ? 0 : x.Length / cols;
+        var y = new Tensor<float>(x.Shape);
+        ReadOnlySpan<float> xs = x.Span;
+        Span<float> ys = y.Span;
+        for (int r = 0; r < rows; ++r)
+        {
+            ReadOnlySpan<float> row = xs.Slice(r * cols, cols);
+            double mean = 0, variance = 0;
+            foreach (float v in row)
+                mean += v;
+            mean /= cols;
+            foreach (float v in row)
+                variance += (v - mean) * (v - mean);
+            double inv = 1 / Math.Sqrt(variance / cols + eps);
+            for (int c = 0; c < cols; ++c)
+                ys[r * cols + c] = (float)((row[c] - mean) * inv);
+        }
+        Tensor result = y;
+        if (ctx.HasInput(1))
+            result = RunBinary(ctx, "Mul", result, ctx.Input(1));
+        if (ctx.HasInput(2))
+            result = RunBinary(ctx, "Add", result, ctx.Input(2));
+        return result;
+    }
+
+    private static Tensor RunBinary(OpContext ctx, string opType, Tensor a, Tensor b)
+    {
+        var node = new Node(ctx.Node.Name, opType, "", ["a", "b"], ctx.Node.Outputs, []) { Index = ctx.Node.Index };
+        ReferenceKernel kernel = ReferenceOps.Find("", opType, 14) ?? throw ctx.Fail($"the reference {opType} kernel is missing");
+        return kernel(new OpContext(node, 14, [a, b], null))[0] as Tensor ?? throw ctx.Fail($"{opType} produced no tensor");
+    }
+
     private static Tensor RunBase(OpContext ctx, string opType, long opset, IEnumerable<string> inputNames)
     {
         var names = inputNames.ToList();
