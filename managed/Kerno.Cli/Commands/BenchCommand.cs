@@ -98,7 +98,24 @@ internal static class BenchCommand
     }
 
     /// <summary>One model at one thread count: what the text, JSON and chart report.</summary>
-    private sealed record Result(string Name, int Threads, Stats Kerno, Stats? Peer, object Json);
+    private sealed record Result(string Name, int Threads, Stats Kerno, Stats? Peer, object Json, string[] Row);
+
+    private static readonly string[] SummaryColumns =
+        ["model", "thr", "create", "median", "min", "ORT", "ORT/Kerno", "max diff", "+MiB", "ORT +MiB"];
+
+    /// <summary>One row per model x threads after the detailed lines, so several models read as one table.</summary>
+    private static void WriteSummary(IReadOnlyList<Result> results)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("bench summary: ms; ORT = ONNX Runtime median; ORT/Kerno > 1: Kerno faster; +MiB: peak working set added");
+        foreach (string c in SummaryColumns)
+            table.AddColumn(new TableColumn(Markup.Escape(c)) { Alignment = c == "model" ? Justify.Left : Justify.Right });
+        foreach (Result r in results)
+            table.AddRow(r.Row.Select(Markup.Escape).ToArray());
+        // Redirected output (logs, CI) gets Spectre's 80 columns, which wraps every cell: give the table room.
+        if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < 132)
+            AnsiConsole.Profile.Width = 132;
+        AnsiConsole.Write(table);
+    }
 
     private static int Run(string[] paths, int[] threadCounts, int runs, int warmup, string backend, string? compare, bool jsonGiven, string? jsonFile,
         string? plotPath, string[] inputSpecs, string clockKind)
@@ -146,6 +163,8 @@ internal static class BenchCommand
                 Collect();
             }
         }
+        if (!jsonToStdout)
+            WriteSummary(results);
         if (jsonGiven)
             Cli.WriteJson(results.Count == 1 ? results[0].Json : results.Select(r => r.Json).ToArray(), jsonFile);
         if (plotPath is not null)
@@ -256,12 +275,14 @@ internal static class BenchCommand
                 log.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
             var peerReports = new List<object>();
             var peerStats = new List<Stats>();
+            var peerDiffs = new List<double>();
             for (int p = 0; p < peers.Count; ++p)
             {
                 Stats s = Stats.Of(peerMs[p]);
                 peerStats.Add(s);
                 float[]?[] ortOut = peers[p].Peer.Run();
                 double maxDiff = MaxAbsDifference(kernoOut, ortOut);
+                peerDiffs.Add(maxDiff);
                 double ratio = s.Median / kerno.Median;
                 log.WriteLine($"  {peers[p].Name}");
                 log.WriteLine($"               create {peers[p].Peer.CreateMilliseconds,9:0.0} ms   min {s.Min,9:0.000}   median {s.Median,9:0.000}   max {s.Max,9:0.000} ms");
@@ -281,7 +302,18 @@ internal static class BenchCommand
                 compare = peerReports,
             };
             // The chart compares with ONNX Runtime as given (the first peer), not the copy without initializer inputs.
-            return new Result(ModelFiles.DisplayName(path, modelPath), usedThreads, kerno, peerStats.Count > 0 ? peerStats[0] : null, report);
+            string displayName = ModelFiles.DisplayName(path, modelPath);
+            var inv = CultureInfo.InvariantCulture;
+            string[] row =
+            [
+                displayName, usedThreads.ToString(inv), createMs.ToString("0", inv),
+                kerno.Median.ToString("0.000", inv), kerno.Min.ToString("0.000", inv),
+                peerStats.Count > 0 ? peerStats[0].Median.ToString("0.000", inv) : "-",
+                peerStats.Count > 0 ? (peerStats[0].Median / kerno.Median).ToString("0.00", inv) + "x" : "-",
+                peerDiffs.Count > 0 ? peerDiffs[0].ToString("0.#e+0", inv) : "-",
+                ((kernoPeak - baseline) / 1048576.0).ToString("0", inv), ortAdded >= 0 ? (ortAdded / 1048576.0).ToString("0", inv) : "-",
+            ];
+            return new Result(displayName, usedThreads, kerno, peerStats.Count > 0 ? peerStats[0] : null, report, row);
         }
         finally
         {

@@ -54,6 +54,15 @@ public class CliTests
         Assert.That(err.Trim(), Is.EqualTo("error: --backend: expected reference or native, got 'gpu'"));
     }
 
+    [TestCase("--clock", "cpu", "--threads", "2")]
+    [TestCase("--clock", "sundial")]
+    public void BenchClockMustBeWallOrCpuOnOneThread(params string[] options)
+    {
+        var (code, _, err) = Kerno(["bench", Path.GetTempPath(), .. options]);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err, Does.StartWith("error: --clock: expected wall, or cpu with --threads 1").And.Not.Contain("   at "));
+    }
+
     [Test]
     public void VerboseAddsTheStackTrace()
     {
