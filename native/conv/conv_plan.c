@@ -16,6 +16,8 @@ struct kerno_conv2d {
     /* direct / winograd geometry */
     size_t Hp, Wp;               /* padded blocked input */
     int wm;                      /* Winograd m (2, 4, 6), alpha = m + 2 */
+    int fewc;                    /* DIRECT on NCHW with C/group <= 4: direct_fewc.inc (Hp rows, Wp = Wq) */
+    size_t KRg;                  /* fewc: output channels per group rounded up to the table's fewc_r */
     size_t tiles_h, tiles_w, tc; /* tiles and tiles per chunk */
     /* sizes in floats */
     size_t packed_w, packed_bias_off, packed_total;
@@ -89,10 +91,11 @@ static int32_t choose_algorithm(const struct kerno_conv2d* p)
      * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
     if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
         return KERNO_CONV_GEMM_1X1;
-    /* First layers (3 input channels, small kernel) on NCHW: the direct kernel's per-tile overhead and the
-     * reorders dominate (27 multiply-adds per output); im2col + GEMM reads and writes NCHW directly. */
-    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg < p->b && p->kh * p->kw <= 9 && p->Kg >= 16)
-        return KERNO_CONV_IM2COL;
+    /* First layers (C <= 4) on NCHW: the few-channel direct kernel (vectors over output pixels) reads and
+     * writes NCHW directly, where the blocked kernel would pad 3 channels to a block and im2col's GEMM has
+     * K = 27. */
+    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg <= 4)
+        return KERNO_CONV_DIRECT;
     int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
     if (!wino_ok || p->Cg < 4 || p->Kg < 4)
         return KERNO_CONV_DIRECT;
@@ -242,6 +245,16 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
             p.ws_x = round_up(CB * p.H * p.W * b, 16);
             p.ws_y = round_up(CB * p.OH * p.OW * b, 16);
         }
+    } else if (algo == KERNO_CONV_DIRECT && layout == KERNO_LAYOUT_NCHW && p.Cg <= 4) {
+        size_t R = p.k->fewc_r;
+        p.fewc = 1;
+        p.KRg = round_up(p.Kg, R);
+        p.Hp = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+        p.Wp = conv_fewc_wq(p.OW, b, p.kw, p.dw, p.sw);
+        p.packed_w = p.G * p.KRg * p.Cg * p.kh * p.kw;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + round_up(p.G * p.KRg, 16);
+        p.ws_x = round_up(p.Cg * p.Hp * p.sw * p.Wp, 16);
     } else if (algo == KERNO_CONV_DIRECT) {
         p.Hp = p.H + p.pt + p.pb;
         p.Wp = p.W + p.pl + p.pr;
@@ -363,6 +376,18 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
             }
             if (bias) pb[c] = bias[c];
         }
+        return KERNO_OK;
+    }
+    if (p->fewc) {
+        const size_t R = p->k->fewc_r, KRg = p->KRg, taps = Cg * kh * kw;
+        for (size_t g = 0; g < p->G; ++g)
+            for (size_t k = 0; k < Kg; ++k) {
+                float* dst = packed + (g * KRg + k / R * R) * taps + k % R;
+                const float* src = weight + (g * Kg + k) * taps;
+                for (size_t t = 0; t < taps; ++t)
+                    dst[t * R] = src[t];
+                if (bias) pb[g * KRg + k] = bias[g * Kg + k];
+            }
         return KERNO_OK;
     }
     if (p->algo == KERNO_CONV_DIRECT) {
@@ -567,6 +592,25 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
     }
 
     const size_t OHW = p->OH * p->OW;
+    if (p->fewc) {
+        conv_fewc_args a = { 0 };
+        a.ws = wx;
+        a.C = p->Cg; a.H = p->H; a.W = p->W; a.K = p->Kg; a.OH = p->OH; a.OW = p->OW;
+        a.kh = p->kh; a.kw = p->kw; a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pt = p->pt; a.pl = p->pl;
+        a.Hp = p->Hp; a.Wq = p->Wp;
+        a.act = p->act;
+        for (size_t n = 0; n < p->N; ++n)
+            for (size_t g = 0; g < p->G; ++g) {
+                size_t yoff = (n * p->K + g * p->Kg) * OHW;
+                a.x = input + (n * p->C + g * p->Cg) * p->H * p->W;
+                a.w = packed + g * p->KRg * p->Cg * p->kh * p->kw;
+                a.bias = pbias + g * p->KRg;
+                a.residual = residual ? residual + yoff : NULL;
+                a.y = output + yoff;
+                k->direct_fewc(&a);
+            }
+        return KERNO_OK;
+    }
     for (size_t n = 0; n < p->N; ++n) {
         for (size_t g = 0; g < p->G; ++g) {
             /* The input of this image and group, padded and blocked. */

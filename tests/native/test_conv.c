@@ -237,6 +237,33 @@ static void randomized_geometries(void)
     }
 }
 
+/* Few input channels (C/group <= 4, NCHW: the few-channel direct kernel): rows of 1 to 5 vectors plus a
+ * remainder, output channels not a multiple of the register tile, every stride/dilation/pad combination. */
+static void few_channel_geometries(void)
+{
+    int count = light ? 12 : emulated ? 30 : 80;
+    for (int i = 0; i < count; ++i) {
+        conv_case t = { 0 };
+        t.n = irand(1, 2);
+        t.g = irand(0, 3) == 0 ? 2 : 1;
+        t.c = t.g * irand(1, 4);
+        t.k = t.g * irand(1, 21);
+        t.kh = irand(1, 7); t.kw = irand(1, 7);
+        t.sh = irand(1, 3); t.sw = irand(1, 3);
+        t.dh = irand(1, 2); t.dw = irand(1, 2);
+        t.pt = irand(0, 3); t.pl = irand(0, 3); t.pb = irand(0, 3); t.pr = irand(0, 3);
+        t.h = irand(1, 12); t.w = irand(1, 90);
+        if (t.h + t.pt + t.pb < (t.kh - 1) * t.dh + 1) t.h = (t.kh - 1) * t.dh + 1;
+        if (t.w + t.pl + t.pr < (t.kw - 1) * t.dw + 1) t.w = (t.kw - 1) * t.dw + 1;
+        t.act = irand(0, 7);
+        t.alpha = t.act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
+        t.beta = t.act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
+        t.bias = irand(0, 1);
+        t.residual = irand(0, 1);
+        check_case(&t, "few channels", 0);
+    }
+}
+
 static void fixed_edge_cases(void)
 {
     /* 1x1 input, kernel = padded input, huge stride, channel counts 1 and block +- 1 */
@@ -375,7 +402,7 @@ int main(void)
 #endif
     static const kt_case cases[] = {
         KT_CASE(rejects_bad_arguments), KT_CASE(reorder_round_trip), KT_CASE(fixed_edge_cases),
-        KT_CASE(randomized_geometries), KT_CASE(layer_shapes),
+        KT_CASE(randomized_geometries), KT_CASE(few_channel_geometries), KT_CASE(layer_shapes),
     };
     return kt_run(cases, (int)(sizeof cases / sizeof cases[0]));
 }
