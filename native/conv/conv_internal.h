@@ -102,6 +102,9 @@ typedef struct conv_kernels {
     /* blocked [CB][HW][b] -> NCHW [C][HW], adding an NCHW residual (may be NULL) and applying act. */
     void (*unpack_output)(const float* src, size_t C, size_t HW, float* dst, const float* residual,
                           const kact* act);
+    /* dst[c][i] = act(src[i * ld + c] (+ residual[c][i])): pixel-major (a transposed GEMM's output) to NCHW. */
+    void (*transpose_out)(const float* src, size_t ld, size_t C, size_t HW, float* dst, const float* residual,
+                          const kact* act);
     void (*direct)(const conv_direct_args* a);
     size_t fewc_r;                               /* KV_FEWC_R of this ISA */
     void (*direct_fewc)(const conv_fewc_args* a); /* NCHW, C/group <= 4 */
