@@ -75,6 +75,13 @@ typedef struct conv_dw_args {
     kact act;
 } conv_dw_args;
 
+/* Floats of the flattened plane buffer of conv_dwconv_flat: Hp x Wq plus slack for the junk lanes' loads. */
+static inline size_t conv_dw_flat_size(size_t OH, size_t OW, size_t kh, size_t kw, size_t dh, size_t dw)
+{
+    size_t Wq = OW + (kw - 1) * dw, Hp = OH + (kh - 1) * dh;
+    return (Hp * Wq + Wq + 4 * 16 + 15) / 16 * 16;
+}
+
 /* ---- Winograd F(m x m, 3 x 3) ---------------------------------------------------------------- */
 /* Input transform of `count` consecutive tiles (tile index t -> row t / tiles_w, column t % tiles_w) of
  * one padded blocked image (tile t reads x[.][ty*m .. ty*m+alpha)[tx*m ..]), writing
@@ -112,6 +119,9 @@ typedef struct conv_kernels {
     /* NCHW depthwise over C planes (x, y, residual NCHW; w [C][kh][kw]; bias [C]); ws: (kh + 1) row buffers
      * of pad_l + W + (kw-1)*dw + 2*b*sw + b floats. Kernel heights up to 16 (taller: blocked kernel). */
     void (*dwconv_nchw)(const conv_dw_args* a, size_t C, float* ws);
+    /* NCHW depthwise, stride 1, square 3x3/5x5, on flattened padded planes (AVX-512 only, else NULL);
+     * ws: conv_dw_flat_size() floats. */
+    void (*dwconv_flat)(const conv_dw_args* a, size_t C, float* ws);
     wino_input_fn wino_input[3];   /* F(2,3), F(4,3), F(6,3) */
     wino_output_fn wino_output[3];
     wino_gemm_fn wino_gemm;

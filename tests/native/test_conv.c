@@ -280,6 +280,13 @@ static void fixed_edge_cases(void)
         { 2, 5, 7, 131, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
         { 1, 3, 6, 100, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 3, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
         { 1, 2, 4, 96, 2, 3, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2, KERNO_ACT_NONE, 0, 0, 0, 0 },
+        /* NCHW depthwise on flattened planes (stride 1, narrow maps): vectors spanning several rows, dilation,
+         * asymmetric pads, a 1x2 map */
+        { 2, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 7, KERNO_ACT_RELU, 0, 0, 1, 1 },
+        { 1, 5, 9, 13, 5, 5, 5, 1, 1, 2, 1, 0, 3, 2, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
+        { 1, 3, 1, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, KERNO_ACT_NONE, 0, 0, 1, 0 },
+        { 1, 19, 14, 14, 19, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 19, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
+        { 1, 4, 30, 40, 4, 3, 3, 1, 1, 0, 2, 1, 0, 1, 2, 4, KERNO_ACT_SILU, 0, 0, 0, 1 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
         check_case(&cases[i], "edge", 0);
@@ -303,6 +310,7 @@ static void layer_shapes(void)
         { "vgg19 3x3 512@28",        { 1, 512, 28, 28, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, KERNO_ACT_RELU, 0, 0, 1, 0 } },
         { "mobilenet dw3x3 32@112",  { 1, 32, 112, 112, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
         { "mobilenet dw3x3/2 64@112", { 1, 64, 112, 112, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 64, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
+        { "mobilenet dw3x3 512@14",  { 1, 512, 14, 14, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 512, KERNO_ACT_CLIP, 0, 6, 1, 1 } },
         { "mobilenet dw5x5 96@28",   { 1, 96, 28, 28, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 96, KERNO_ACT_HARD_SWISH, 0, 0, 1, 0 } },
         { "mobilenet pw 32->64@112", { 1, 32, 112, 112, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
         { "ultraface 3x3/2 3->16@240x320", { 1, 3, 240, 320, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, KERNO_ACT_RELU, 0, 0, 1, 0 } },
