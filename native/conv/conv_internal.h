@@ -119,7 +119,7 @@ typedef struct conv_kernels {
     /* NCHW depthwise over C planes (x, y, residual NCHW; w [C][kh][kw]; bias [C]); ws: (kh + 1) row buffers
      * of pad_l + W + (kw-1)*dw + 2*b*sw + b floats. Kernel heights up to 16 (taller: blocked kernel). */
     void (*dwconv_nchw)(const conv_dw_args* a, size_t C, float* ws);
-    /* NCHW depthwise, stride 1, square 3x3/5x5, on flattened padded planes (AVX-512 only, else NULL);
+    /* NCHW depthwise, 3x3 stride 1, on flattened padded planes (AVX-512 only, else NULL);
      * ws: conv_dw_flat_size() floats. */
     void (*dwconv_flat)(const conv_dw_args* a, size_t C, float* ws);
     wino_input_fn wino_input[3];   /* F(2,3), F(4,3), F(6,3) */

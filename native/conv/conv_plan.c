@@ -255,11 +255,12 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         if (layout == KERNO_LAYOUT_NCHW && same && lane_shifts && p.OW >= 6 * b) {
             p.wm = 1; /* marks the plane kernel: a zero row and kh row buffers (see dwconv.inc) */
             p.ws_x = round_up((p.kh + 1) * round_up(round_up(p.pl, b) + p.W + (p.kw - 1) * p.dw + 8 * b * p.sw + 2 * b, b), 16);
-        } else if (layout == KERNO_LAYOUT_NCHW && p.k->dwconv_flat && p.sh == 1 && p.sw == 1 && p.kh == p.kw &&
-                   (p.kh == 3 || p.kh == 5) && p.OH * p.OW <= 256) {
-            /* small maps (14x14, 7x7), stride 1: flattened padded planes, no reorders (see dwconv.inc):
-             * 0.044 vs 0.058 ms at 512 x 14x14 (C harness); from 30x40 up (0.031 vs 0.028 ms) and at 56x56
-             * (0.16 vs 0.15 ms) the reorders around the blocked kernel stay faster. */
+        } else if (layout == KERNO_LAYOUT_NCHW && p.k->dwconv_flat && p.sh == 1 && p.sw == 1 && p.kh == 3 &&
+                   p.kw == 3 && p.OH * p.OW <= 256) {
+            /* small maps (14x14, 7x7), 3x3 stride 1: flattened padded planes, no reorders (see dwconv.inc):
+             * 0.044 vs 0.058 ms at 512 x 14x14 (C harness); from 30x40 up (0.031 vs 0.028 ms), at 56x56
+             * (0.16 vs 0.15 ms) and for 5x5 at 14x14 (0.047 vs 0.048 ms, 0.063 with 2 vectors per step) the
+             * reorders around the blocked kernel are as fast or faster. */
             p.wm = 2;
             p.ws_x = conv_dw_flat_size(p.OH, p.OW, p.kh, p.kw, p.dh, p.dw);
         } else if (layout == KERNO_LAYOUT_NCHW) {

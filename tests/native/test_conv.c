@@ -286,7 +286,8 @@ static void fixed_edge_cases(void)
         { 1, 5, 9, 13, 5, 5, 5, 1, 1, 2, 1, 0, 3, 2, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
         { 1, 3, 1, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, KERNO_ACT_NONE, 0, 0, 1, 0 },
         { 1, 19, 14, 14, 19, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 19, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
-        { 1, 4, 30, 40, 4, 3, 3, 1, 1, 0, 2, 1, 0, 1, 2, 4, KERNO_ACT_SILU, 0, 0, 0, 1 },
+        { 1, 4, 12, 20, 4, 3, 3, 1, 1, 0, 2, 1, 0, 1, 2, 4, KERNO_ACT_SILU, 0, 0, 0, 1 },
+        { 1, 6, 5, 3, 6, 3, 3, 1, 1, 2, 0, 0, 2, 2, 1, 6, KERNO_ACT_LEAKY_RELU, 0.1f, 0, 1, 1 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
         check_case(&cases[i], "edge", 0);

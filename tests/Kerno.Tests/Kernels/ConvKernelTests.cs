@@ -70,7 +70,7 @@ public class ConvKernelTests
         (new Conv2dShape(1, 4, 9, 40, 9, 3, 3, 1, 3, 2, 1, 2, 0, 2, 2), ConvAlgorithm.Direct),
         (new Conv2dShape(1, 2, 10, 19, 6, 1, 1, 1, 1, 0, 0, 0, 0, Group: 2), ConvAlgorithm.Direct),
         // small-map NCHW depthwise, stride 1 (flattened planes on AVX-512), and a small-map 1x1 (transposed GEMM)
-        (new Conv2dShape(2, 24, 7, 9, 24, 5, 5, 1, 1, 2, 2, 2, 2, Group: 24), ConvAlgorithm.Depthwise),
+        (new Conv2dShape(2, 24, 7, 9, 24, 3, 3, 1, 1, 1, 2, 0, 1, Group: 24), ConvAlgorithm.Depthwise),
         (new Conv2dShape(1, 40, 9, 9, 72, 1, 1, 2, 2, 0, 0, 0, 0), ConvAlgorithm.Gemm1x1),
     ];
 
