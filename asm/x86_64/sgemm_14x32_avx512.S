@@ -5,7 +5,7 @@
  *   rdi = kc, rsi = a (packed in blocks of 8 depth steps: 14 rows x 8 floats each, the last block partial),
  *   rdx = b (kc x 32 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
- *   beta 32, clamp_min 36, clamp_max 40, pf 48, pf_stride 56, a_stride 64).
+ *   beta 32, clamp_min 36, clamp_max 40, slope 44, pf 48, pf_stride 56, a_stride 64).
  *
  * Registers: zmm0..zmm27 accumulate row i in zmm(2i) (columns 0-15) and zmm(2i+1) (16-31); zmm28/29 hold
  * the 32 floats of B at depth p; zmm30/31 alternate as the broadcast of A[i][p]. Per depth step: 2 B loads,
@@ -20,7 +20,8 @@
  * for small N, where each A panel serves few tiles and packing it would cost more than it saves; it combines
  * with SGEMM_F_PACK_B (then B's source is walked with rbx / rbp).
  *
- * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp) and writes ctx->mr rows
+ * The store applies the epilogue flags (alpha, beta * C, row / column bias, clamp, LeakyReLU with ctx->slope,
+ * HardSwish, Sigmoid, SiLU, GELU-tanh: every activation, so none needs a pass over C) and writes ctx->mr rows
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
  * the tile. C is not read unless SGEMM_F_BETA is set.
  */
@@ -31,6 +32,11 @@
 #define F_CLAMP    16
 #define F_PACK_B   32
 #define F_A_DIRECT 64
+#define F_LEAKY    128
+#define F_HSWISH   256
+#define F_SIGMOID  512
+#define F_SILU     1024
+#define F_GELU     2048
 #define C_AHEAD    4  /* depth iterations (x8 steps) before the end at which C is pulled into L1 */
 
 /* One depth step: A[i][p] at aoff + 32 i in the current 8-deep A block (adirect: at aoff from row i of the
@@ -150,8 +156,52 @@
     .endif
 .endm
 
+/* Sigmoid, SiLU or GELU-tanh (flags r10d) of zmm x in place, as native/gemm/sgemm_14x32_avx512.c's act_ps
+ * computes them (the same operations in the same order): sigmoid(z) = 1 / (1 + exp(-z)) with
+ * exp(-z) = 2^n e^r, n = round(-z log2 e), r by Cody-Waite, e^r by its degree-6 Taylor polynomial (< 2e-7
+ * relative), then x * sigmoid(x) (SiLU) or x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3)) (GELU-tanh).
+ * zmm28-30 scratch. */
+.macro ACT_EXP x
+    testl        $F_GELU, %r10d
+    jz           11f
+    vmulps       %zmm\x, %zmm\x, %zmm28
+    vmulps       %zmm\x, %zmm28, %zmm28
+    vbroadcastss .Lk_gelu_c(%rip), %zmm29
+    vfmadd213ps  %zmm\x, %zmm29, %zmm28     /* x^3 * 0.044715 + x */
+    vmulps       .Lk_gelu_s(%rip){1to16}, %zmm28, %zmm28
+    vxorps       %xmm29, %xmm29, %xmm29
+    vsubps       %zmm28, %zmm29, %zmm28     /* z = -u */
+    jmp          12f
+11: vxorps       %xmm28, %xmm28, %xmm28
+    vsubps       %zmm\x, %zmm28, %zmm28     /* z = -x */
+12: vmaxps       .Lk_exp_lo(%rip){1to16}, %zmm28, %zmm28
+    vminps       .Lk_exp_hi(%rip){1to16}, %zmm28, %zmm28
+    vmulps       .Lk_log2e(%rip){1to16}, %zmm28, %zmm29
+    vrndscaleps  $8, %zmm29, %zmm29           /* n, to nearest */
+    vfnmadd231ps .Lk_ln2_hi(%rip){1to16}, %zmm29, %zmm28
+    vfnmadd231ps .Lk_ln2_lo(%rip){1to16}, %zmm29, %zmm28   /* r = z - n ln 2 */
+    vbroadcastss .Lk_p6(%rip), %zmm30
+    vfmadd213ps  .Lk_p5(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  .Lk_p4(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  .Lk_p3(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  .Lk_half(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
+    vscalefps    %zmm29, %zmm30, %zmm30      /* e^z = p(r) 2^n */
+    vaddps       .Lk_one(%rip){1to16}, %zmm30, %zmm30
+    vbroadcastss .Lk_one(%rip), %zmm28
+    vdivps       %zmm30, %zmm28, %zmm28      /* sigmoid = 1 / (1 + e^z) */
+    testl        $F_SIGMOID, %r10d
+    jz           13f
+    vmovaps      %zmm28, %zmm\x
+    jmp          14f
+13: vmulps       %zmm28, %zmm\x, %zmm\x
+14:
+.endm
+
 /* Epilogue and store of row i (accumulators zmm r0, zmm r1) at r11; stops at row mr (rax).
- * r10d = flags, rdx = bias, r8 = ldc in bytes, zmm30/31 = column bias (masked), k1/k2 = column masks. */
+ * r10d = flags, rdx = bias, r8 = ldc in bytes, the column bias (masked) in the red zone at -128(%rsp),
+ * k1/k2 = column masks; zmm28-30 are scratch. */
 .macro STORE_ROW i, r0, r1
     cmpq         $\i, %rax
     jbe          .Ldone
@@ -171,15 +221,37 @@
     vaddps       (4*\i)(%rdx){1to16}, %zmm\r1, %zmm\r1
 3:  testb        $F_BIAS_COL, %r10b
     jz           4f
-    vaddps       %zmm30, %zmm\r0, %zmm\r0
-    vaddps       %zmm31, %zmm\r1, %zmm\r1
+    vaddps       -128(%rsp), %zmm\r0, %zmm\r0
+    vaddps       -64(%rsp), %zmm\r1, %zmm\r1
 4:  testb        $F_CLAMP, %r10b
     jz           5f
     vmaxps       36(%r9){1to16}, %zmm\r0, %zmm\r0
     vmaxps       36(%r9){1to16}, %zmm\r1, %zmm\r1
     vminps       40(%r9){1to16}, %zmm\r0, %zmm\r0
     vminps       40(%r9){1to16}, %zmm\r1, %zmm\r1
-5:  vmovups      %zmm\r0, (%r11){%k1}
+5:  testb        $F_LEAKY, %r10b
+    jz           6f
+    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r0, %k3   /* x < 0 */
+    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r1, %k4
+    vmulps       44(%r9){1to16}, %zmm\r0, %zmm\r0{%k3}
+    vmulps       44(%r9){1to16}, %zmm\r1, %zmm\r1{%k4}
+6:  testl        $F_HSWISH, %r10d
+    jz           7f
+    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r0, %zmm28
+    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r1, %zmm29
+    vaddps       .Lk_half(%rip){1to16}, %zmm28, %zmm28
+    vaddps       .Lk_half(%rip){1to16}, %zmm29, %zmm29
+    vmaxps       .Lk_zero(%rip){1to16}, %zmm28, %zmm28
+    vmaxps       .Lk_zero(%rip){1to16}, %zmm29, %zmm29
+    vminps       .Lk_one(%rip){1to16}, %zmm28, %zmm28
+    vminps       .Lk_one(%rip){1to16}, %zmm29, %zmm29
+    vmulps       %zmm28, %zmm\r0, %zmm\r0
+    vmulps       %zmm29, %zmm\r1, %zmm\r1
+7:  testl        $(F_SIGMOID | F_SILU | F_GELU), %r10d
+    jz           8f
+    ACT_EXP      \r0
+    ACT_EXP      \r1
+8:  vmovups      %zmm\r0, (%r11){%k1}
     vmovups      %zmm\r1, 64(%r11){%k2}
     addq         %r8, %r11
 .endm
@@ -563,6 +635,8 @@ kerno_sgemm_14x32_avx512:
     jz           1f
     vmovups      (%rdx), %zmm30{%k1}{z}
     vmovups      64(%rdx), %zmm31{%k2}{z}
+    vmovups      %zmm30, -128(%rsp)       /* red zone (a leaf from here on): frees zmm30 for the activations */
+    vmovups      %zmm31, -64(%rsp)
 1:  movq         (%r9), %rax              /* mr, 1..14 */
     STORE_ROW    0, 0, 1
     STORE_ROW    1, 2, 3
@@ -589,5 +663,23 @@ kerno_sgemm_14x32_avx512:
     popq         %rbx
     ret
     .size   kerno_sgemm_14x32_avx512, .-kerno_sgemm_14x32_avx512
+
+    .section .rodata
+    .p2align 2
+.Lk_zero:  .float 0.0
+.Lk_sixth: .float 0.16666667
+.Lk_half:  .float 0.5
+.Lk_one:   .float 1.0
+.Lk_exp_lo: .float -87.33654
+.Lk_exp_hi: .float 88.37626
+.Lk_log2e:  .float 1.44269504
+.Lk_ln2_hi: .float 0.693359375
+.Lk_ln2_lo: .float -2.12194440e-4
+.Lk_p6:     .float 0.0013888889   /* 1/720 */
+.Lk_p5:     .float 0.008333334    /* 1/120 */
+.Lk_p4:     .float 0.041666668    /* 1/24 */
+.Lk_p3:     .float 0.16666667     /* 1/6 */
+.Lk_gelu_c: .float 0.044715
+.Lk_gelu_s: .float 1.5957691216057308
 
     .section .note.GNU-stack, "", @progbits

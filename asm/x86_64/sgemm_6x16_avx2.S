@@ -4,12 +4,12 @@
  *                              const sgemm_ukr_ctx* ctx);
  *   rdi = kc, rsi = a (kc x 6 floats, k-major packed), rdx = b (kc x 16 floats, packed), rcx = c,
  *   r8 = ldc (floats), r9 = ctx (native/gemm/sgemm_internal.h: mr 0, nr 8, bias 16, flags 24, alpha 28,
- *   beta 32, clamp_min 36, clamp_max 40).
+ *   beta 32, clamp_min 36, clamp_max 40, slope 44).
  *
  * Registers: ymm0..ymm11 accumulate row i in ymm(2i) (columns 0-7) and ymm(2i+1) (8-15); ymm12/13 hold B
  * at depth p, ymm14/15 alternate as the broadcast of A[i][p]: 2 loads + 6 broadcasts per 12 FMAs.
  *
- * The store applies the epilogue flags and writes ctx->mr rows; a full-width tile uses plain moves, a
+ * The store applies the epilogue flags (every activation included) and writes ctx->mr rows; a full-width tile uses plain moves, a
  * partial one (nr < 16) vmaskmovps with ymm12/13 as lane masks, so nothing outside the tile is touched.
  */
 #define F_ALPHA    1
@@ -17,6 +17,11 @@
 #define F_BIAS_ROW 4
 #define F_BIAS_COL 8
 #define F_CLAMP    16
+#define F_LEAKY    128
+#define F_HSWISH   256
+#define F_SIGMOID  512
+#define F_SILU     1024
+#define F_GELU     2048
 
 .macro KSTEP aoff, boff
     vmovups      \boff(%rdx), %ymm12
@@ -48,6 +53,75 @@
     .else
     vmovups      \mem, \dst
     .endif
+.endm
+
+/* HardSwish of ymm r in place: r * min(max(r / 6 + 1/2, 0), 1); ymm14/15 scratch. */
+.macro HSWISH8 r
+    vbroadcastss .Lk_sixth(%rip), %ymm14
+    vmulps       %ymm14, %ymm\r, %ymm15
+    vbroadcastss .Lk_half(%rip), %ymm14
+    vaddps       %ymm14, %ymm15, %ymm15
+    vxorps       %ymm14, %ymm14, %ymm14
+    vmaxps       %ymm14, %ymm15, %ymm15
+    vbroadcastss .Lk_one(%rip), %ymm14
+    vminps       %ymm14, %ymm15, %ymm15
+    vmulps       %ymm15, %ymm\r, %ymm\r
+.endm
+
+/* Sigmoid, SiLU or GELU-tanh (flags r10d) of ymm x in place, the same operations in the same order as
+ * native/gemm/sgemm_6x16_avx2.c's act_ps: sigmoid(z) = 1 / (1 + exp(-z)), exp(-z) = 2^n e^r with
+ * n = round(-z log2 e), r by Cody-Waite, e^r by its degree-6 Taylor polynomial. ymm12-15 scratch (the caller
+ * reloads the lane masks). */
+.macro ACT_EXP8 x
+    testl        $F_GELU, %r10d
+    jz           11f
+    vmulps       %ymm\x, %ymm\x, %ymm12
+    vmulps       %ymm\x, %ymm12, %ymm12
+    vbroadcastss .Lk_gelu_c(%rip), %ymm13
+    vfmadd213ps  %ymm\x, %ymm13, %ymm12      /* x^3 * 0.044715 + x */
+    vbroadcastss .Lk_gelu_s(%rip), %ymm13
+    vmulps       %ymm13, %ymm12, %ymm12
+    vxorps       %ymm13, %ymm13, %ymm13
+    vsubps       %ymm12, %ymm13, %ymm12      /* z = -u */
+    jmp          12f
+11: vxorps       %ymm12, %ymm12, %ymm12
+    vsubps       %ymm\x, %ymm12, %ymm12      /* z = -x */
+12: vbroadcastss .Lk_exp_lo(%rip), %ymm15
+    vmaxps       %ymm15, %ymm12, %ymm12
+    vbroadcastss .Lk_exp_hi(%rip), %ymm15
+    vminps       %ymm15, %ymm12, %ymm12
+    vbroadcastss .Lk_log2e(%rip), %ymm15
+    vmulps       %ymm15, %ymm12, %ymm13
+    vroundps     $8, %ymm13, %ymm13           /* n, to nearest */
+    vbroadcastss .Lk_ln2_hi(%rip), %ymm15
+    vfnmadd231ps %ymm15, %ymm13, %ymm12
+    vbroadcastss .Lk_ln2_lo(%rip), %ymm15
+    vfnmadd231ps %ymm15, %ymm13, %ymm12      /* r = z - n ln 2 */
+    vbroadcastss .Lk_p6(%rip), %ymm14
+    vbroadcastss .Lk_p5(%rip), %ymm15
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vbroadcastss .Lk_p4(%rip), %ymm15
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vbroadcastss .Lk_p3(%rip), %ymm15
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vbroadcastss .Lk_half(%rip), %ymm15
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vbroadcastss .Lk_one(%rip), %ymm15
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vfmadd213ps  %ymm15, %ymm12, %ymm14
+    vcvtps2dq    %ymm13, %ymm13
+    vpbroadcastd .Lk_bias127(%rip), %ymm12
+    vpaddd       %ymm12, %ymm13, %ymm13
+    vpslld       $23, %ymm13, %ymm13          /* 2^n */
+    vmulps       %ymm13, %ymm14, %ymm14      /* e^z */
+    vaddps       %ymm15, %ymm14, %ymm14
+    vdivps       %ymm14, %ymm15, %ymm12      /* sigmoid = 1 / (1 + e^z) */
+    testl        $F_SIGMOID, %r10d
+    jz           13f
+    vmovaps      %ymm12, %ymm\x
+    jmp          14f
+13: vmulps       %ymm12, %ymm\x, %ymm\x
+14:
 .endm
 
 /* Epilogue and store of row i (ymm r0, ymm r1) at r11; stops at row mr (rax).
@@ -86,7 +160,26 @@
     vmaxps       %ymm14, %ymm\r1, %ymm\r1
     vminps       %ymm15, %ymm\r0, %ymm\r0
     vminps       %ymm15, %ymm\r1, %ymm\r1
-5:
+5:  testb        $F_LEAKY, %r10b
+    jz           6f
+    vbroadcastss 44(%r9), %ymm14          /* negative lanes (sign set) take x * slope */
+    vmulps       %ymm14, %ymm\r0, %ymm15
+    vblendvps    %ymm\r0, %ymm15, %ymm\r0, %ymm\r0
+    vmulps       %ymm14, %ymm\r1, %ymm15
+    vblendvps    %ymm\r1, %ymm15, %ymm\r1, %ymm\r1
+6:  testl        $F_HSWISH, %r10d
+    jz           7f
+    HSWISH8      \r0
+    HSWISH8      \r1
+7:  testl        $(F_SIGMOID | F_SILU | F_GELU), %r10d
+    jz           8f
+    ACT_EXP8     \r0
+    ACT_EXP8     \r1
+    .if \masked
+    vmovdqu      (%rdi), %ymm12
+    vmovdqu      32(%rdi), %ymm13
+    .endif
+8:
     .if \masked
     vmaskmovps   %ymm\r0, %ymm12, (%r11)
     vmaskmovps   %ymm\r1, %ymm13, 32(%r11)
@@ -107,6 +200,22 @@
 .endm
 
     .section .rodata
+    .p2align 6
+.Lk_sixth: .float 0.16666667
+.Lk_half:  .float 0.5
+.Lk_one:   .float 1.0
+.Lk_exp_lo: .float -87.33654
+.Lk_exp_hi: .float 88.37626
+.Lk_log2e:  .float 1.44269504
+.Lk_ln2_hi: .float 0.693359375
+.Lk_ln2_lo: .float -2.12194440e-4
+.Lk_p6:     .float 0.0013888889   /* 1/720 */
+.Lk_p5:     .float 0.008333334    /* 1/120 */
+.Lk_p4:     .float 0.041666668    /* 1/24 */
+.Lk_p3:     .float 0.16666667     /* 1/6 */
+.Lk_gelu_c: .float 0.044715
+.Lk_gelu_s: .float 1.5957691216057308
+.Lk_bias127: .long 127
     .p2align 6
 /* 16 x -1 then 16 x 0: lanes j..j+7 of the mask "first nr lanes" start at byte 4 * (16 - nr + j). */
 .Lmask_table:

@@ -19,7 +19,7 @@ internal static class ConvBench
 {
     internal const string UsageText =
         "usage: Kerno.Bench conv --shape N,C,H,W --kernel K,C/g,kh,kw [--stride s|sh,sw] [--pad p|t,l,b,r] [--dilation d|dh,dw]\n" +
-        "                        [--group g] [--algo auto|im2col|gemm1x1|winograd2|winograd4|winograd6|direct|depthwise]\n" +
+        "                        [--group g] [--algo auto|cost|im2col|gemm1x1|winograd2|winograd4|winograd6|direct|depthwise]\n" +
         "                        [--layout nchw|nchwc] [--isa generic|avx2|avx512|neon] [--compare onnxruntime] [--seconds S]\n" +
         "       Kerno.Bench conv --suite resnet50|vgg19|ultraface|mobilenet [--algo ...] [--compare onnxruntime] [--seconds S]";
 
@@ -94,7 +94,9 @@ internal static class ConvBench
         }
         if (o.TryGetValue("isa", out string? isa))
             KernoRuntimeInfo.ForceIsa(Enum.Parse<KernelIsa>(isa, ignoreCase: true));
-        var algo = ParseAlgo(o.GetValueOrDefault("algo", "auto"));
+        // cost: the runtime's choice (ConvCostModel over the algorithms libkerno accepts), per layer.
+        bool byCost = o.GetValueOrDefault("algo", "auto") == "cost";
+        var algo = byCost ? ConvAlgorithm.Auto : ParseAlgo(o.GetValueOrDefault("algo", "auto"));
         var layout = o.GetValueOrDefault("layout", "nchw") == "nchwc" ? TensorLayout.Nchwc : TensorLayout.Nchw;
         bool ort = o.GetValueOrDefault("compare", "") == "onnxruntime";
         double seconds = double.Parse(o.GetValueOrDefault("seconds", "1"), CultureInfo.InvariantCulture);
@@ -124,7 +126,7 @@ internal static class ConvBench
             title = "conv";
         }
 
-        Console.WriteLine($"# {title}: kernel set {KernoRuntimeInfo.ActiveIsa}, 1 thread, layout {layout}, algo {algo}, medians of alternating rounds over ~{seconds} s per layer");
+        Console.WriteLine($"# {title}: kernel set {KernoRuntimeInfo.ActiveIsa}, 1 thread, layout {layout}, algo {(byCost ? "cost model" : algo)}, medians of alternating rounds over ~{seconds} s per layer");
         Console.WriteLine(ort
             ? "| layer | algo | GFLOP | Kerno ms | Kerno GFLOPS | ORT ms | ORT GFLOPS | ORT / Kerno | max abs diff |"
             : "| layer | algo | GFLOP | Kerno ms | Kerno GFLOPS |");
@@ -133,7 +135,7 @@ internal static class ConvBench
         {
             try
             {
-                RunLayer(layer, algo, layout, ort, seconds);
+                RunLayer(layer, byCost ? CostModelChoice(layer.Shape) : algo, layout, ort, seconds);
             }
             catch (Exception e) when (e is NotSupportedException or ArgumentException)
             {
@@ -310,6 +312,27 @@ internal static class ConvBench
             runOptions.Dispose();
             session.Dispose();
         }
+    }
+
+    /// <summary>What the native backend runs for this layer (one thread): the cost model's pick among accepted algorithms.</summary>
+    private static ConvAlgorithm CostModelChoice(Conv2dShape s)
+    {
+        var g = new Planning.ConvGeometry(1, s.C, s.H, s.W, s.K, s.KernelH, s.KernelW, s.Group, s.StrideH, s.StrideW, s.DilationH, s.DilationW,
+            s.PadTop, s.PadLeft, s.PadBottom, s.PadRight);
+        float[] w = new float[s.K * (s.C / s.Group) * s.KernelH * s.KernelW], b = new float[s.K];
+        var accepted = new List<ConvAlgorithm>();
+        foreach (ConvAlgorithm a in Planning.ConvCostModel.All)
+        {
+            try
+            {
+                using var probe = new Conv2d(s with { N = 1 }, w, b, TensorLayout.Nchw, a);
+                accepted.Add(a);
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException or KernoNativeException)
+            {
+            }
+        }
+        return Planning.ConvCostModel.Choose(accepted, g, NnKernels.NchwcBlock);
     }
 
     private static ConvAlgorithm ParseAlgo(string s) => s switch

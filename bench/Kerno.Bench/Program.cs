@@ -12,7 +12,8 @@ namespace Kerno.Bench;
 ///        [--compare openblas,onednn] [--suite] [--seconds S] [--clock wall|cpu] [--json FILE]
 ///   peak [--isa ...] [--seconds S]
 ///   conv --shape N,C,H,W --kernel K,C/g,kh,kw ... [--compare onnxruntime] | conv --suite resnet50|vgg19|ultraface|mobilenet (see ConvBench)
-///   scaling --m M --n N --k K [--threads T] [--isa ...] [--reps R]
+///   scaling --m M --n N --k K [--threads T] [--isa ...] [--reps R] [--path all|native|pool|dedicated] [--split S] (see ScalingBench)
+///   epilogue [--m M --n N --k K] [--isa ...] [--rounds R]: the cost of each activation (see EpilogueBench)
 /// GEMM timings are medians over rounds that run Kerno and each peer back to back (so load from other
 /// processes hits all of them alike); % of peak is against the FMA probe (kerno_bench_fma_peak, thread CPU time)
 /// run on T threads in every round (wall clock) or before and after the rounds (CPU time). --clock cpu (1 thread only) times the GEMMs by the thread's CPU time too,
@@ -40,6 +41,7 @@ internal static unsafe class Program
                 "gemm" => Gemm(opts),
                 "peak" => Peak(opts),
                 "scaling" => Scaling(opts),
+                "epilogue" => Epilogue(opts),
                 _ => Usage(),
             };
         }
@@ -55,7 +57,8 @@ internal static unsafe class Program
         Console.Error.WriteLine("usage: Kerno.Bench gemm --m M --n N --k K [--threads T] [--isa ISA] [--variant asm|twin] [--compare openblas,onednn] [--suite] [--seconds S] [--json FILE]");
         Console.Error.WriteLine("       Kerno.Bench peak [--isa ISA] [--seconds S]");
         Console.Error.WriteLine(ConvBench.UsageText);
-        Console.Error.WriteLine("       Kerno.Bench scaling --m M --n N --k K [--threads T] [--isa ISA] [--reps R]");
+        Console.Error.WriteLine(ScalingBench.UsageText);
+        Console.Error.WriteLine(EpilogueBench.UsageText);
         return 2;
     }
 
@@ -87,72 +90,18 @@ internal static unsafe class Program
         return 0;
     }
 
-    /// <summary>
-    /// 1 thread vs T threads on the partition's tiles (Sgemm.Partition + MultiplyRange on T dedicated threads):
-    /// the wall-clock speedup, and the speedup by CPU time (single-thread CPU time over the slowest worker's),
-    /// which shows the algorithm's scaling (redundant packing, shared L3) even when other processes hold the
-    /// cores; on a quiet machine the two agree.
-    /// </summary>
+    private static int Epilogue(Options o)
+    {
+        ApplyIsa(o);
+        int? m = o.Has("m") ? o.Int("m", 0) : null;
+        return EpilogueBench.Run(m, o.Has("n") ? o.Int("n", 0) : null, o.Has("k") ? o.Int("k", 0) : null, o.Int("rounds", 31));
+    }
+
     private static int Scaling(Options o)
     {
         ApplyIsa(o);
-        int m = o.Int("m", 1024), n = o.Int("n", m), k = o.Int("k", m), threads = o.Int("threads", 2), reps = o.Int("reps", 21);
-        var rnd = new Random(7);
-        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
-        float[] b = Enumerable.Range(0, k * n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
-        float[] c = new float[m * n];
-        SgemmPartition p = Sgemm.Partition(m, n, k, threads);
-        Console.WriteLine($"{m}x{n}x{k} isa={KernoRuntimeInfo.ActiveIsa} threads={threads}: {p.TileCount} tiles of {p.TileM} x {p.TileN}");
-        var cpu1 = new List<double>();
-        var wall1 = new List<double>();
-        var cpuT = new List<double>();
-        var wallT = new List<double>();
-        var tileCpu = new double[p.TileCount];
-        using var start = new Barrier(p.TileCount + 1);
-        using var done = new Barrier(p.TileCount + 1);
-        bool stop = false;
-        var workers = Enumerable.Range(0, p.TileCount).Select(t => new Thread(() =>
-        {
-            while (true)
-            {
-                start.SignalAndWait();
-                if (Volatile.Read(ref stop))
-                    return;
-                double t0 = ThreadCpuSeconds();
-                Sgemm.MultiplyRange(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n, p, t, t + 1);
-                tileCpu[t] = ThreadCpuSeconds() - t0;
-                done.SignalAndWait();
-            }
-        }) { IsBackground = true }).ToList();
-        workers.ForEach(w => w.Start());
-        for (int r = 0; r < reps + 2; ++r)
-        {
-            double c0 = ThreadCpuSeconds();
-            long w0 = Stopwatch.GetTimestamp();
-            Sgemm.Multiply(false, false, m, n, k, 1f, a, k, b, n, 0f, c, n);
-            double w1 = Stopwatch.GetElapsedTime(w0).TotalSeconds, c1 = ThreadCpuSeconds() - c0;
-            w0 = Stopwatch.GetTimestamp();
-            start.SignalAndWait();
-            done.SignalAndWait();
-            double wT = Stopwatch.GetElapsedTime(w0).TotalSeconds;
-            if (r < 2)
-                continue; // warm-up
-            cpu1.Add(c1);
-            wall1.Add(w1);
-            wallT.Add(wT);
-            cpuT.Add(tileCpu.Max());
-        }
-        Volatile.Write(ref stop, true);
-        start.SignalAndWait();
-        double Median(List<double> t)
-        {
-            t.Sort();
-            return t[t.Count / 2];
-        }
-        double flops = 2.0 * m * n * k;
-        Console.WriteLine($"wall clock: 1 thread {flops / Median(wall1) * 1e-9:F1} GFLOPS, {threads} threads {flops / Median(wallT) * 1e-9:F1} GFLOPS: {Median(wall1) / Median(wallT):F2}x");
-        Console.WriteLine($"CPU time:   1 thread {flops / Median(cpu1) * 1e-9:F1} GFLOPS, slowest of {p.TileCount} workers {flops / Median(cpuT) * 1e-9:F1} GFLOPS-equivalent: {Median(cpu1) / Median(cpuT):F2}x");
-        return 0;
+        int m = o.Int("m", 1024);
+        return ScalingBench.Run(m, o.Int("n", m), o.Int("k", m), o.Int("threads", 2), o.Int("reps", 21), o.Get("path") ?? "all", o.Int("split", 1));
     }
 
     private sealed record Result(string Command, string Isa, int M, int N, int K, int Threads, double Gflops,
@@ -268,10 +217,10 @@ internal static unsafe class Program
                 {
                     // Repeat tiny problems inside one timing so the clock's resolution does not matter.
                     int inner = Math.Max(1, (int)(2e7 / flops));
-                    double t0 = cpuClock ? ThreadCpuSeconds() : 0;
+                    double t0 = cpuClock ? Clocks.ThreadCpuSeconds() : 0;
                     long w0 = Stopwatch.GetTimestamp();
                     for (int i = 0; i < inner; ++i) r.Run();
-                    double dt = (cpuClock ? ThreadCpuSeconds() - t0 : Stopwatch.GetElapsedTime(w0).TotalSeconds) / inner;
+                    double dt = (cpuClock ? Clocks.ThreadCpuSeconds() - t0 : Stopwatch.GetElapsedTime(w0).TotalSeconds) / inner;
                     times[r.Name].Add(dt);
                 }
                 ++rounds;
@@ -292,25 +241,6 @@ internal static unsafe class Program
             NativeMemory.AlignedFree(b);
             NativeMemory.AlignedFree(c);
         }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGettime(int clock, out Timespec ts);
-
-    /// <summary>This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID).</summary>
-    private static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTimeId = 3;
-        if (ClockGettime(ClockThreadCpuTimeId, out Timespec ts) != 0)
-            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        return ts.Seconds + ts.Nanoseconds * 1e-9;
     }
 
     private sealed class Options

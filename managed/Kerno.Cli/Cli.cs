@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Text.Json;
 
 namespace Kerno.Cli;
 
@@ -18,6 +19,32 @@ internal static class Cli
     public static Option<bool> Verbose { get; } = new("--verbose") { Description = "Show stack traces with errors", Recursive = true };
 
     private static readonly Dictionary<Command, string[]> ExamplesByCommand = new();
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>
+    /// <c>--json [FILE]</c>, the same on every command that reports numbers: alone, JSON on stdout instead of text;
+    /// with FILE, text as usual and JSON written there.
+    /// </summary>
+    public static Option<string?> JsonOption() => new("--json")
+    {
+        Description = "Print the results as JSON instead of text; with FILE, write them there and print text as usual",
+        Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "FILE",
+    };
+
+    /// <summary>Where <see cref="JsonOption"/> sends JSON: (given, FILE or null for stdout).</summary>
+    public static (bool Given, string? File) JsonTarget(ParseResult parse, Option<string?> json) => (parse.GetResult(json) is not null, parse.GetValue(json));
+
+    /// <summary>Writes <paramref name="report"/> as indented JSON to <paramref name="file"/>, or stdout when null.</summary>
+    public static void WriteJson(object report, string? file)
+    {
+        string text = JsonSerializer.Serialize(report, Indented);
+        if (file is null)
+            Console.Out.WriteLine(text);
+        else
+            File.WriteAllText(file, text + "\n");
+    }
 
     /// <summary>Registers examples printed after the command's --help.</summary>
     public static T WithExamples<T>(this T command, params string[] examples) where T : Command
@@ -37,7 +64,7 @@ internal static class Cli
         if (parse.Errors.Count > 0 && parse.Action is not ExamplesHelpAction)
         {
             foreach (System.CommandLine.Parsing.ParseError error in parse.Errors)
-                Console.Error.WriteLine($"error: {error.Message}");
+                Console.Error.WriteLine($"error: {OneLine(error.Message)}");
             string path = string.Join(' ', Path(parse.CommandResult.Command));
             Console.Error.WriteLine($"(see '{path} --help')");
             return UsageError;
@@ -79,6 +106,9 @@ internal static class Cli
         CliUsageException u => (u.Message, UsageError),
         _ => ($"{e.GetType().Name}: {e.Message}", CheckFailed),
     };
+
+    /// <summary>System.CommandLine lists allowed values one per line: errors stay on one line.</summary>
+    private static string OneLine(string message) => System.Text.RegularExpressions.Regex.Replace(message.Trim(), @"\s*\n\s*", " ");
 
     private static IEnumerable<string> Path(Command command)
     {

@@ -15,7 +15,9 @@ internal static class Program
             ProfileCommand.Create(),
             RunCommand.Create(),
             InspectCommand.Create(),
+            TuneCommand.Create(),
             DemoCommand.Create(),
+            CompletionCommand.Create(),
         };
         return Cli.Invoke(root, args);
     }

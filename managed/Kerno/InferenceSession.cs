@@ -17,11 +17,12 @@ public sealed class InferenceSession : IDisposable
     private readonly ReferenceExecutor unoptimizedExecutor;
     private readonly NativeExecutor? native;
     private readonly InputValidator validator;
+    private readonly List<string> warnings = new();
     private bool disposed;
 
     /// <summary>Loads a model file (external data is resolved next to it).</summary>
     public InferenceSession(string path, SessionOptions? options = null)
-        : this(LoadChecked(options, o => ModelReader.Load(path, o.ToLimits())), options) { }
+        : this(LoadChecked(options, o => ModelReader.Load(path, o.ToLimits())), options, () => Tuning.TuningCache.HashFile(path)) { }
 
     /// <summary>Loads a model from bytes.</summary>
     public InferenceSession(byte[] model, SessionOptions? options = null)
@@ -29,14 +30,17 @@ public sealed class InferenceSession : IDisposable
 
     /// <summary>Loads a model from bytes.</summary>
     public InferenceSession(ReadOnlyMemory<byte> model, SessionOptions? options = null)
-        : this(LoadChecked(options, o => ModelReader.Load(model, null, o.ToLimits())), options) { }
+        : this(LoadChecked(options, o => ModelReader.Load(model, null, o.ToLimits())), options, () => Tuning.TuningCache.Hash(model.Span)) { }
 
     /// <summary>Loads a model from a stream, read to its end.</summary>
     public InferenceSession(Stream model, SessionOptions? options = null)
         : this(LoadChecked(options, o => ModelReader.Load(model, null, o.ToLimits())), options) { }
 
-    /// <summary>Wraps an already loaded model (it is validated here).</summary>
+    /// <summary>Wraps an already loaded model (it is validated here). No tuning cache applies (it is keyed by the file's bytes).</summary>
     public InferenceSession(Model model, SessionOptions? options = null)
+        : this(model, options, null) { }
+
+    private InferenceSession(Model model, SessionOptions? options, Func<string>? modelHash)
     {
         options ??= new SessionOptions();
         CheckBackend(options);
@@ -55,7 +59,13 @@ public sealed class InferenceSession : IDisposable
             int threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Execution.KernoThreadPool.PhysicalCores;
             // Weights the native kernels packed are dropped from the optimized copy (never from the model as loaded,
             // which runs when a caller feeds an initializer).
-            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements);
+            Tuning.TuningChoices? tuning = options.UseTuningCache && modelHash is not null
+                ? Tuning.TuningCache.ForSession(options.TuningCachePath, modelHash, threads, warnings)
+                : null;
+            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements,
+                tuning, warnings, options.KeepOriginalWeights);
+            foreach (string w in warnings)
+                System.Diagnostics.Trace.TraceWarning("Kerno: " + w);
         }
         var initializers = model.Graph.Initializers;
         Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
@@ -64,6 +74,9 @@ public sealed class InferenceSession : IDisposable
         Outputs = model.Graph.Outputs.Select(o => Metadata(o with { Type = model.Graph.ValueTypes.GetValueOrDefault(o.Name) ?? o.Type }, options)).ToList();
         validator = new InputValidator(Inputs, OverridableInitializers, options.MaxTensorElements);
     }
+
+    /// <summary>Notes from session creation that did not stop it, e.g. a tuning cache that was ignored and why.</summary>
+    public IReadOnlyList<string> Warnings => warnings;
 
     /// <summary>The inputs the caller must feed.</summary>
     public IReadOnlyList<NodeMetadata> Inputs { get; }
@@ -154,7 +167,7 @@ public sealed class InferenceSession : IDisposable
         Value?[] values;
         if (native is not null && !overrides)
         {
-            ProfilingCollector? collector = options.EnableProfiling ? new ProfilingCollector() : null;
+            ProfilingCollector? collector = options.EnableProfiling ? new ProfilingCollector(options.ThreadCpuClock) : null;
             values = native.Run(inputs, targets, options.Cancellation, collector);
             if (collector is not null)
                 LastProfile = options.Profile = collector.Finish(native.Threads);

@@ -20,6 +20,9 @@ public sealed class RunOptions
     /// </summary>
     public bool EnableProfiling { get; set; }
 
+    /// <summary>kerno tune: per-node times by the calling thread's CPU time (single-threaded sessions), not wall time.</summary>
+    internal bool ThreadCpuClock { get; set; }
+
     /// <summary>The profile of the last run made with these options and <see cref="EnableProfiling"/> set.</summary>
     public ProfilingResult? Profile { get; internal set; }
 }
@@ -127,6 +130,13 @@ public sealed class ProfilingResult
 internal sealed class ProfilingCollector
 {
     private readonly List<NodeProfile> nodes = new();
+    private readonly bool cpuClock;
+
+    /// <param name="threadCpuClock">Time nodes by the thread's CPU time (node start times stay wall-clock based).</param>
+    public ProfilingCollector(bool threadCpuClock = false) => cpuClock = threadCpuClock && ThreadCpuClock.IsAvailable;
+
+    /// <summary>The clock step durations are measured with, in Stopwatch ticks.</summary>
+    public long Now() => cpuClock ? ThreadCpuClock.Now() : Stopwatch.GetTimestamp();
     private long start;
     private ExecutionPlan? plan;
 
@@ -143,7 +153,8 @@ internal sealed class ProfilingCollector
         double flops = step.Flops(v => v >= 0 && slots[v] is Tensor x ? x.Shape.ToArray() : null);
         string op = step.Node.Domain.Length == 0 ? step.Node.OpType : $"{step.Node.Domain}.{step.Node.OpType}";
         string name = step.Node.Name.Length > 0 ? step.Node.Name : $"{step.Node.OpType}#{step.Index}";
-        nodes.Add(new NodeProfile(name, op, step.KernelName, Micro(begin - start), Micro(end - begin), shape, flops));
+        double startUs = cpuClock ? Micro(Stopwatch.GetTimestamp() - start) - Micro(end - begin) : Micro(begin - start);
+        nodes.Add(new NodeProfile(name, op, step.KernelName, startUs, Micro(end - begin), shape, flops));
     }
 
     public ProfilingResult Finish(int threads)

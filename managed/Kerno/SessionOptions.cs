@@ -46,6 +46,24 @@ public sealed class SessionOptions
     /// </summary>
     public OptimizationLevel OptimizationLevel { get; set; } = OptimizationLevel.All;
 
+    /// <summary>
+    /// Use the choices <c>kerno tune</c> measured for this model on this CPU (default: true). The cache file is
+    /// <see cref="TuningCachePath"/> or, by default, <c>$XDG_CACHE_HOME/kerno/tuning/&lt;SHA-256 of the model
+    /// file&gt;.json</c> (<c>~/.cache/kerno/tuning/...</c> without XDG_CACHE_HOME). A file for another model, another
+    /// CPU (vendor, family, model, ISA features, core count) or another thread count, or one that cannot be read,
+    /// is ignored with a note in <see cref="InferenceSession.Warnings"/>; a tuned choice is applied only when it
+    /// is one of the algorithms libkerno accepts for the node's geometry, so a cache can cost speed, never
+    /// correctness. Only sessions created from a file path or bytes are matched (the hash needs the bytes); the
+    /// model is hashed only when a cache file may exist. Native backend only.
+    /// </summary>
+    public bool UseTuningCache { get; set; } = true;
+
+    /// <summary>The tuning cache file to read (see <see cref="UseTuningCache"/>); null = the default per-model file.</summary>
+    public string? TuningCachePath { get; set; }
+
+    /// <summary>kerno tune: keep the original weights of packed steps (trials pack other algorithms from them).</summary>
+    internal bool KeepOriginalWeights { get; set; }
+
     /// <summary>Tests: run exactly these passes instead of the level's list.</summary>
     internal IReadOnlyList<IGraphPass>? GraphPasses { get; set; }
 

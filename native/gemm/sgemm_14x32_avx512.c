@@ -1,6 +1,6 @@
 /* AVX-512 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_14x32_avx512.S (same contract, used as
  * fallback and as a second reference in tests), packers for MR = 14 / NR = 32, and the vector activations
- * the kernel's store does not fuse. */
+ * (in the twin's store, and as a pass after the small-M path). */
 #include "sgemm_internal.h"
 
 #include <immintrin.h>
@@ -11,6 +11,25 @@ static inline __mmask16 lo_mask(size_t nr) { return nr >= 16 ? (__mmask16)0xffff
 static inline __mmask16 hi_mask(size_t nr)
 {
     return nr >= 32 ? (__mmask16)0xffff : nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1) : (__mmask16)0;
+}
+
+static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1);
+
+/* The activation flags as the asm kernel's store computes them (HardSwish: x / 6 and + 1/2 rounded separately;
+ * the sigmoid family is act_ps, the same operations as the asm). */
+static inline __m512 store_act(__m512 x, uint32_t f, float slope)
+{
+    if (f & SGEMM_F_SIGMOID)
+        return act_ps(x, KERNO_ACT_SIGMOID, slope, 0.0f);
+    if (f & SGEMM_F_SILU)
+        return act_ps(x, KERNO_ACT_SILU, slope, 0.0f);
+    if (f & SGEMM_F_GELU)
+        return act_ps(x, KERNO_ACT_GELU_TANH, slope, 0.0f);
+    if (f & SGEMM_F_LEAKY)
+        return _mm512_mask_mul_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OS), x, _mm512_set1_ps(slope));
+    __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.0f / 6.0f)), _mm512_set1_ps(0.5f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+    return _mm512_mul_ps(x, t);
 }
 
 void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
@@ -77,6 +96,10 @@ void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float
         if (f & SGEMM_F_CLAMP) {
             x0 = _mm512_min_ps(_mm512_max_ps(x0, lo), hi);
             x1 = _mm512_min_ps(_mm512_max_ps(x1, lo), hi);
+        }
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH | SGEMM_F_SIGMOID | SGEMM_F_SILU | SGEMM_F_GELU)) {
+            x0 = store_act(x0, f, ctx->slope);
+            x1 = store_act(x1, f, ctx->slope);
         }
         _mm512_mask_storeu_ps(ci, m0, x0);
         _mm512_mask_storeu_ps(ci + 16, m1, x1);
@@ -340,13 +363,31 @@ static inline __m512 act_ps(__m512 x, int32_t act, float p0, float p1)
     }
 }
 
-void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+/* One activation over a tile, inlined per activation so its switch resolves at compile time (no branch per
+ * vector), full 16-column vectors unmasked so the loads right after the kernel's stores forward from the store
+ * buffer. */
+static inline __attribute__((always_inline)) void act_rows(float* c, size_t ldc, size_t mr, size_t nr, int32_t act,
+                                                           float p0, float p1)
 {
+    const size_t full = nr & ~(size_t)15;
+    const __mmask16 tail = lo_mask(nr - full);
     for (size_t i = 0; i < mr; ++i) {
         float* ci = c + i * ldc;
-        for (size_t j = 0; j < nr; j += 16) {
-            __mmask16 m = lo_mask(nr - j);
-            _mm512_mask_storeu_ps(ci + j, m, act_ps(_mm512_maskz_loadu_ps(m, ci + j), act, p0, p1));
-        }
+        for (size_t j = 0; j < full; j += 16)
+            _mm512_storeu_ps(ci + j, act_ps(_mm512_loadu_ps(ci + j), act, p0, p1));
+        if (tail)
+            _mm512_mask_storeu_ps(ci + full, tail, act_ps(_mm512_maskz_loadu_ps(tail, ci + full), act, p0, p1));
+    }
+}
+
+void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_LEAKY_RELU: act_rows(c, ldc, mr, nr, KERNO_ACT_LEAKY_RELU, p0, p1); break;
+    case KERNO_ACT_SIGMOID: act_rows(c, ldc, mr, nr, KERNO_ACT_SIGMOID, p0, p1); break;
+    case KERNO_ACT_HARD_SWISH: act_rows(c, ldc, mr, nr, KERNO_ACT_HARD_SWISH, p0, p1); break;
+    case KERNO_ACT_GELU_TANH: act_rows(c, ldc, mr, nr, KERNO_ACT_GELU_TANH, p0, p1); break;
+    case KERNO_ACT_SILU: act_rows(c, ldc, mr, nr, KERNO_ACT_SILU, p0, p1); break;
+    default: act_rows(c, ldc, mr, nr, act, p0, p1); break; /* ReLU / Clip: the kernels' store does them */
     }
 }

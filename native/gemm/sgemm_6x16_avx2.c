@@ -1,5 +1,6 @@
 /* AVX2 kernel set, C side: the intrinsics twin of asm/x86_64/sgemm_6x16_avx2.S (same contract, fallback and
- * second reference), packers for MR = 6 / NR = 16, and the vector activations the kernel's store does not fuse. */
+ * second reference), packers for MR = 6 / NR = 16, and the vector activations (the twin's store, and the pass
+ * after the small-M path). */
 #include "sgemm_internal.h"
 
 #include <immintrin.h>
@@ -13,6 +14,25 @@ static const int32_t mask_table[32] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 
 static inline __m256i lane_mask(size_t n, size_t j)
 {
     return _mm256_loadu_si256((const __m256i*)(mask_table + 16 - (n > 16 ? 16 : n) + j));
+}
+
+static inline __m256 act_ps(__m256 x, int32_t act, float p0, float p1);
+
+/* The activation flags as the asm kernel's store computes them: LeakyReLU blends on the sign bit; the sigmoid
+ * family is act_ps, the same operations as the asm. */
+static inline __m256 store_act(__m256 x, uint32_t f, float slope)
+{
+    if (f & SGEMM_F_SIGMOID)
+        return act_ps(x, KERNO_ACT_SIGMOID, slope, 0.0f);
+    if (f & SGEMM_F_SILU)
+        return act_ps(x, KERNO_ACT_SILU, slope, 0.0f);
+    if (f & SGEMM_F_GELU)
+        return act_ps(x, KERNO_ACT_GELU_TANH, slope, 0.0f);
+    if (f & SGEMM_F_LEAKY)
+        return _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(slope)), x);
+    __m256 t = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
+    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+    return _mm256_mul_ps(x, t);
 }
 
 void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
@@ -62,6 +82,10 @@ void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c
         if (f & SGEMM_F_CLAMP) {
             x0 = _mm256_min_ps(_mm256_max_ps(x0, lo), hi);
             x1 = _mm256_min_ps(_mm256_max_ps(x1, lo), hi);
+        }
+        if (f & (SGEMM_F_LEAKY | SGEMM_F_HSWISH | SGEMM_F_SIGMOID | SGEMM_F_SILU | SGEMM_F_GELU)) {
+            x0 = store_act(x0, f, ctx->slope);
+            x1 = store_act(x1, f, ctx->slope);
         }
         _mm256_maskstore_ps(ci, m0, x0);
         _mm256_maskstore_ps(ci + 8, m1, x1);
@@ -276,7 +300,10 @@ static inline __m256 act_ps(__m256 x, int32_t act, float p0, float p1)
     }
 }
 
-void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+/* One activation over a tile, inlined per activation so its switch resolves at compile time (no branch per
+ * vector). */
+static inline __attribute__((always_inline)) void act_rows(float* c, size_t ldc, size_t mr, size_t nr, int32_t act,
+                                                           float p0, float p1)
 {
     for (size_t i = 0; i < mr; ++i) {
         float* ci = c + i * ldc;
@@ -287,5 +314,17 @@ void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32
             __m256i m = lane_mask(nr - j, 0);
             _mm256_maskstore_ps(ci + j, m, act_ps(_mm256_maskload_ps(ci + j, m), act, p0, p1));
         }
+    }
+}
+
+void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1)
+{
+    switch (act) {
+    case KERNO_ACT_LEAKY_RELU: act_rows(c, ldc, mr, nr, KERNO_ACT_LEAKY_RELU, p0, p1); break;
+    case KERNO_ACT_SIGMOID: act_rows(c, ldc, mr, nr, KERNO_ACT_SIGMOID, p0, p1); break;
+    case KERNO_ACT_HARD_SWISH: act_rows(c, ldc, mr, nr, KERNO_ACT_HARD_SWISH, p0, p1); break;
+    case KERNO_ACT_GELU_TANH: act_rows(c, ldc, mr, nr, KERNO_ACT_GELU_TANH, p0, p1); break;
+    case KERNO_ACT_SILU: act_rows(c, ldc, mr, nr, KERNO_ACT_SILU, p0, p1); break;
+    default: act_rows(c, ldc, mr, nr, act, p0, p1); break; /* ReLU / Clip: the kernels' store does them */
     }
 }

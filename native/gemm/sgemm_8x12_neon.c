@@ -1,10 +1,12 @@
 /* NEON kernel set, C side: the intrinsics twin of asm/aarch64/sgemm_8x12_neon.S (same contract, fallback and
- * second reference), packers for MR = 8 / NR = 12, and the vector activations the kernel's store does not fuse. */
+ * second reference), packers for MR = 8 / NR = 12, and the vector activations (in the twin's store). */
 #include "sgemm_internal.h"
 
 #include <arm_neon.h>
 
 enum { MR = 8, NR = 12 };
+
+static inline float32x4_t act_ps(float32x4_t x, int32_t act, float p0, float p1);
 
 void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
 {
@@ -61,6 +63,16 @@ void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c
                 x = vaddq_f32(x, vld1q_f32(colb + 4 * v));
             if (f & SGEMM_F_CLAMP)
                 x = vminq_f32(vmaxq_f32(x, lo), hi);
+            if (f & (SGEMM_F_SIGMOID | SGEMM_F_SILU | SGEMM_F_GELU))
+                x = act_ps(x, f & SGEMM_F_SIGMOID ? KERNO_ACT_SIGMOID : f & SGEMM_F_SILU ? KERNO_ACT_SILU : KERNO_ACT_GELU_TANH,
+                           0.0f, 0.0f);
+            if (f & SGEMM_F_LEAKY)
+                x = vbslq_f32(vcltzq_f32(x), vmulq_f32(x, vdupq_n_f32(ctx->slope)), x);
+            if (f & SGEMM_F_HSWISH) {
+                /* as the asm: 1/2 + x / 6 fused */
+                float32x4_t t = vfmaq_f32(vdupq_n_f32(0.5f), x, vdupq_n_f32(1.0f / 6.0f));
+                x = vmulq_f32(x, vminq_f32(vmaxq_f32(t, vdupq_n_f32(0.0f)), vdupq_n_f32(1.0f)));
+            }
             vst1q_f32(row + 4 * v, x);
         }
         for (size_t j = 0; j < nr; ++j)

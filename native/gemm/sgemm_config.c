@@ -13,7 +13,7 @@ static const sgemm_kernel_desc k_generic = {
     KERNO_ISA_GENERIC, "generic-4x16", SGEMM_GENERIC_MR, SGEMM_GENERIC_NR,
     kerno_sgemm_ukernel_generic, kerno_sgemm_ukernel_generic,
     kerno_sgemm_pack_a_generic, kerno_sgemm_pack_b_generic, kerno_sgemm_act_tile_generic,
-    NULL, 0, 0, 1, 0, 8, 8, 4,
+    NULL, 0, 0, 1, 0, 0, 8, 8, 4,
 };
 
 #if KERNO_ARCH_X86_64
@@ -21,13 +21,13 @@ static const sgemm_kernel_desc k_avx2 = {
     KERNO_ISA_AVX2, "avx2-6x16", 6, 16,
     kerno_sgemm_6x16_avx2, kerno_sgemm_6x16_avx2_c,
     kerno_sgemm_pack_a6_avx2, kerno_sgemm_pack_b16_avx2, kerno_sgemm_act_tile_avx2,
-    kerno_sgemm_small_m_avx2, 2, 0, 1, 0, 8, 8, 4,
+    kerno_sgemm_small_m_avx2, 2, 0, 1, 0, 2, 8, 8, 4,
 };
 static const sgemm_kernel_desc k_avx512 = {
     KERNO_ISA_AVX512, "avx512-14x32", 14, 32,
     kerno_sgemm_14x32_avx512, kerno_sgemm_14x32_avx512_c,
     kerno_sgemm_pack_a14_avx512, kerno_sgemm_pack_b32_avx512, kerno_sgemm_act_tile_avx512,
-    kerno_sgemm_small_m_avx512, 4, 1, 8, 1, 16, 8, 4,
+    kerno_sgemm_small_m_avx512, 4, 1, 8, 1, 2, 16, 8, 4,
 };
 #endif
 
@@ -36,7 +36,7 @@ static const sgemm_kernel_desc k_neon = {
     KERNO_ISA_NEON, "neon-8x12", 8, 12,
     kerno_sgemm_8x12_neon, kerno_sgemm_8x12_neon_c,
     kerno_sgemm_pack_a8_neon, kerno_sgemm_pack_b12_neon, kerno_sgemm_act_tile_neon,
-    NULL, 0, 0, 1, 0, 8, 8, 4,
+    NULL, 0, 0, 1, 0, 2, 8, 8, 4,
 };
 #endif
 

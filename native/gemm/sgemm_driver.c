@@ -155,7 +155,16 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         ctx.clamp_min = P->p0;
         ctx.clamp_max = P->p1;
     }
-    const int post = post_activation(P->act);
+    /* Activations go into the store of kernels that have them; the others are a pass over each tile right
+     * after its kernel, while it is in L1. */
+    uint32_t store_act = 0;
+    if (kd->store_acts >= 1 && P->act == KERNO_ACT_LEAKY_RELU) store_act = SGEMM_F_LEAKY;
+    if (kd->store_acts >= 1 && P->act == KERNO_ACT_HARD_SWISH) store_act = SGEMM_F_HSWISH;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_SIGMOID) store_act = SGEMM_F_SIGMOID;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_SILU) store_act = SGEMM_F_SILU;
+    if (kd->store_acts >= 2 && P->act == KERNO_ACT_GELU_TANH) store_act = SGEMM_F_GELU;
+    ctx.slope = P->p0;
+    const int post = post_activation(P->act) && !store_act;
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 
     if (kd->small_m != NULL && i1 - i0 <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
@@ -171,7 +180,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
         const float* a = K == 0 ? P->a : (P->ta ? P->a + i0 : P->a + i0 * P->lda);
         float* c = P->c + i0 * P->ldc + j0;
         kd->small_m(i1 - i0, j1 - j0, K, a, P->lda, P->ta, K == 0 ? P->b : P->b + j0, P->ldb, c, P->ldc, &ctx);
-        if (post)
+        if (post_activation(P->act))
             kd->act_tile(c, P->ldc, i1 - i0, j1 - j0, P->act, P->p0, P->p1);
         return KERNO_OK;
     }
@@ -206,6 +215,7 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
                 if (P->bias_kind == KERNO_BIAS_ROW) flags |= SGEMM_F_BIAS_ROW;
                 if (P->bias_kind == KERNO_BIAS_COL) flags |= SGEMM_F_BIAS_COL;
                 if (P->act == KERNO_ACT_RELU || P->act == KERNO_ACT_CLIP) flags |= SGEMM_F_CLAMP;
+                flags |= store_act;
             }
             ctx.flags = flags;
 

@@ -25,6 +25,13 @@
                               * while it computes, zero-padding columns past ctx->nr */
 #define SGEMM_F_A_DIRECT 64u /* kernels with a_direct, full MR-row tiles: a is op(A) itself, not transposed,
                               * row stride ctx->a_stride bytes (no A packing) */
+/* Kernels with store_acts: the cheap activations in the store too (the others run as a pass over the tile). */
+#define SGEMM_F_LEAKY    128u /* acc = acc < 0 ? acc * ctx->slope : acc  (LeakyReLU) */
+#define SGEMM_F_HSWISH   256u /* acc = acc * min(max(acc / 6 + 1/2, 0), 1)  (HardSwish) */
+/* Kernels with store_acts == 2 also these (sigmoid(z) = 1 / (1 + exp(-z))): */
+#define SGEMM_F_SIGMOID  512u  /* acc = sigmoid(acc) */
+#define SGEMM_F_SILU     1024u /* acc = acc * sigmoid(acc) */
+#define SGEMM_F_GELU     2048u /* acc = acc * sigmoid(2 sqrt(2/pi) (acc + 0.044715 acc^3))  (GELU-tanh) */
 
 /* Everything a micro-kernel needs besides the operands. The assembly kernels read it by these offsets. */
 typedef struct sgemm_ukr_ctx {
@@ -36,7 +43,7 @@ typedef struct sgemm_ukr_ctx {
     float beta;        /* 32 */
     float clamp_min;   /* 36 */
     float clamp_max;   /* 40 */
-    uint32_t reserved; /* 44 */
+    float slope;       /* 44: SGEMM_F_LEAKY */
     const void* pf;    /* 48: optional prefetch stream (a hint; kernels may ignore it): two cache lines at */
     size_t pf_stride;  /* 56:   pf + p * pf_stride for each depth step p, into L2 */
     size_t a_stride;   /* 64: SGEMM_F_A_DIRECT: A's row stride in bytes */
@@ -50,6 +57,7 @@ _Static_assert(offsetof(sgemm_ukr_ctx, alpha) == 28, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, beta) == 32, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_min) == 36, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, clamp_max) == 40, "asm offset");
+_Static_assert(offsetof(sgemm_ukr_ctx, slope) == 44, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_stride) == 56, "asm offset");
 _Static_assert(offsetof(sgemm_ukr_ctx, a_stride) == 64, "asm offset");
 
@@ -63,8 +71,8 @@ typedef void (*sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, floa
 typedef void (*sgemm_pack_a_fn)(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 /* Pack a kc x nc block of op(B) into ceil(nc/nr) panels of kc x nr. */
 typedef void (*sgemm_pack_b_fn)(int trans, size_t kc, size_t nc, const float* src, size_t ld, float* dst);
-/* Activations the kernels' store does not do (LeakyReLU, HardSwish, Sigmoid, GELU, SiLU), applied to a tile
- * right after the kernel stored it, while it is still in L1. */
+/* Activations the kernel's store does not do (see store_acts; all of them after the small-M path), applied to a
+ * tile right after the kernel stored it, while it is still in L1. */
 typedef void (*sgemm_act_fn)(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0, float p1);
 
 /* Small-M path (m <= small_m_max rows, B not transposed, not pre-packed): C(m x n) = epilogue(op(A) B) straight
@@ -87,6 +95,8 @@ typedef struct sgemm_kernel_desc {
     int pack_b_fused;       /* the kernel (and its twin) implement SGEMM_F_PACK_B */
     size_t a_kblock;        /* packed A panels take MR * round_up(kc, a_kblock) floats (1: MR * kc) */
     int a_direct;           /* the kernel (and its twin) implement SGEMM_F_A_DIRECT */
+    int store_acts;         /* the kernel (and its twin) implement SGEMM_F_LEAKY and SGEMM_F_HSWISH (1), and
+                             * SGEMM_F_SIGMOID, SGEMM_F_SILU and SGEMM_F_GELU (2) */
     /* Fraction of L1 / L2 / L3 the B micro-panel, A block and B block may fill (in 1/16ths). */
     uint32_t l1_share, l2_share, l3_share;
 } sgemm_kernel_desc;

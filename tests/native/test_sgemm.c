@@ -321,30 +321,39 @@ static void all_epilogues_body(size_t mr, size_t nr)
 }
 static void all_epilogues(void) { for_each_path(all_epilogues_body); }
 
-/* Values across the activations' interesting ranges (saturation, near zero), not only integers. */
+/* Values across the activations' interesting ranges (saturation, near zero), not only integers; M = 1 takes the
+ * small-M path, M = 17 the packed kernels (whose store does some activations itself). */
 static void activations_match_reference_over_range(void)
 {
     int32_t saved = kerno_active_isa();
     for (int32_t isa = KERNO_ISA_GENERIC; isa <= KERNO_ISA_NEON; ++isa) {
         if (kerno_set_isa(isa) != KERNO_OK)
             continue;
-        enum { N = 401 };
-        float x[N], one = 1.0f, y[N];
+        enum { N = 401, M = 17 };
+        static float x[N], ones[M], y[M * N];
         for (int i = 0; i < N; ++i)
             x[i] = -100.0f + 0.5f * (float)i; /* -100 .. 100 */
+        for (int i = 0; i < M; ++i)
+            ones[i] = 1.0f;
         for (int32_t act = KERNO_ACT_NONE; act <= KERNO_ACT_SILU; ++act) {
             kerno_sgemm_epilogue_t e = { act, KERNO_BIAS_NONE, 0.1f, 0.0f, NULL };
             if (act == KERNO_ACT_CLIP) {
                 e.act_alpha = -1.5f;
                 e.act_beta = 6.0f;
             }
-            /* y (1 x N) = 1 (1 x 1) * x (1 x N) */
-            CHECK(kerno_sgemm(0, 0, 1, N, 1, 1.0f, &one, 1, x, N, 0.0f, y, N, &e) == KERNO_OK);
-            for (int i = 0; i < N; ++i) {
-                double want = ref_act(x[i], &e);
-                if (!(fabs(y[i] - want) <= 2e-6 * fabs(want) + 1e-7))
-                    CHECK_MSG(0, "[%s] act %d at x = %g: got %.9g want %.9g", kerno_isa_name(isa), act,
-                              (double)x[i], (double)y[i], want);
+            for (size_t m = 1; m <= M; m += M - 1) {
+                /* y (m x N) = ones (m x 1) * x (1 x N): every row is x */
+                CHECK(kerno_sgemm(0, 0, m, N, 1, 1.0f, ones, 1, x, N, 0.0f, y, N, &e) == KERNO_OK);
+                for (size_t r = 0; r < m; ++r)
+                    for (int i = 0; i < N; ++i) {
+                        double want = ref_act(x[i], &e), got = y[r * N + (size_t)i];
+                        if (!(fabs(got - want) <= 2e-6 * fabs(want) + 1e-7)) {
+                            CHECK_MSG(0, "[%s] act %d, m = %zu, row %zu at x = %g: got %.9g want %.9g",
+                                      kerno_isa_name(isa), act, m, r, (double)x[i], got, want);
+                            r = m;
+                            break;
+                        }
+                    }
             }
         }
     }

@@ -1,33 +1,71 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
+using Kerno.Cli.Charts;
+using Spectre.Console;
 
 namespace Kerno.Cli.Commands;
 
 /// <summary>
 /// <c>kerno bench MODEL|TESTDIR</c>: session creation time, min/median/max latency and peak working set; with
-/// <c>--compare onnxruntime</c>, ONNX Runtime on the same inputs, run alternately with Kerno in this process.
+/// <c>--compare onnxruntime</c>, ONNX Runtime on the same inputs, run alternately with Kerno in this process. Several
+/// models and thread counts run one after the other; <c>--plot</c> draws them all in one chart.
 /// </summary>
 internal static class BenchCommand
 {
     internal static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "A .onnx file, or a test folder (model.onnx + test_data_set_*: its first data set's inputs are used)" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads (0 = one per physical core)", DefaultValueFactory = _ => 0 };
+        var models = new Argument<string[]>("MODEL")
+        {
+            Description = "One or more .onnx files or test folders (model.onnx + test_data_set_*: the first data set's inputs are used)",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var threads = new Option<string>("--threads")
+        {
+            Description = "Intra-op threads; a comma-separated list benchmarks each count (0 = one per physical core)",
+            DefaultValueFactory = _ => "0",
+            HelpName = "N[,N...]",
+        };
         var runs = new Option<int>("--runs") { Description = "Timed runs", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed runs first", DefaultValueFactory = _ => 3 };
         var backend = new Option<string>("--backend") { Description = "native or reference", DefaultValueFactory = _ => "native" };
+        backend.CompletionSources.Add("native", "reference");
         var compare = new Option<string?>("--compare") { Description = "Also run this engine alternately: onnxruntime" };
-        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
-        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("bench", "Benchmark a model: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime.")
+        compare.CompletionSources.Add("onnxruntime");
+        Option<string?> json = Cli.JsonOption();
+        json.Description += " (one object per model x threads: an array when there are several)";
+        var plot = new Option<string?>("--plot") { Description = "Draw the latencies (Kerno vs --compare, one group per model x threads) to this .svg or .png", HelpName = "FILE" };
+        var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy (repeatable, applies to every model); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("bench", "Benchmark models: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime, and as a chart.")
         {
-            model, threads, runs, warmup, backend, compare, json, input,
+            models, threads, runs, warmup, backend, compare, json, plot, input,
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(runs), parse.GetValue(warmup),
-            parse.GetValue(backend)!, parse.GetValue(compare), parse.GetValue(json), parse.GetValue(input) ?? []));
-        return command;
+        command.SetAction(parse =>
+        {
+            var (jsonGiven, jsonFile) = Cli.JsonTarget(parse, json);
+            return Run(parse.GetValue(models)!, ParseThreads(parse.GetValue(threads)!), parse.GetValue(runs), parse.GetValue(warmup),
+                parse.GetValue(backend)!, parse.GetValue(compare), jsonGiven, jsonFile, parse.GetValue(plot), parse.GetValue(input) ?? []);
+        });
+        return command.WithExamples(
+            "kerno bench model.onnx",
+            "kerno bench model.onnx --threads 1 --runs 50 --compare onnxruntime",
+            "kerno bench a.onnx b.onnx --threads 1,2 --compare onnxruntime --plot latency.svg",
+            "kerno bench model.onnx --json | jq '.kerno.medianMs'");
+    }
+
+    /// <summary>Resets the kernel's peak-RSS mark (Linux: "5" to /proc/self/clear_refs); returns the working set then,
+    /// or -1 when the mark cannot be reset (the ORT figure is then not printed).</summary>
+    private static long ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return Process.GetCurrentProcess().WorkingSet64;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            return -1;
+        }
     }
 
     internal sealed record Stats(double Min, double Median, double Max, double Mean)
@@ -38,24 +76,110 @@ internal static class BenchCommand
             double median = s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
             return new Stats(s[0], median, s[^1], s.Average());
         }
+
+        public LatencyChart.BenchStats ForChart() => new(Min, Median, Max);
     }
 
-    private static int Run(string path, int threads, int runs, int warmup, string backend, string? compare, string? jsonPath, string[] inputSpecs)
+    /// <summary>"1,2,4" (or "0") as thread counts; a usage error otherwise.</summary>
+    internal static int[] ParseThreads(string text)
     {
-        if (runs < 1 || warmup < 0 || threads < 0)
+        var counts = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
         {
-            Console.Error.WriteLine("--runs must be >= 1, --warmup and --threads >= 0");
-            return 2;
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+                throw new CliUsageException($"--threads: expected a thread count or a comma-separated list such as 1,2,4, got '{text}'");
+            if (!counts.Contains(n))
+                counts.Add(n);
         }
+        return [.. counts];
+    }
+
+    /// <summary>One model at one thread count: what the text, JSON and chart report.</summary>
+    private sealed record Result(string Name, int Threads, Stats Kerno, Stats? Peer, object Json);
+
+    private static int Run(string[] paths, int[] threadCounts, int runs, int warmup, string backend, string? compare, bool jsonGiven, string? jsonFile,
+        string? plotPath, string[] inputSpecs)
+    {
+        if (runs < 1 || warmup < 0)
+            throw new CliUsageException($"--runs must be >= 1 and --warmup >= 0, got {runs} and {warmup}");
         if (compare is not null && compare.ToLowerInvariant() is not ("onnxruntime" or "ort"))
+            throw new CliUsageException($"--compare: expected onnxruntime, got '{compare}'");
+        ModelFiles.ParseBackend(backend);
+        if (plotPath is not null)
+            ChartFile.Validate(plotPath, "--plot");
+        // Every path is checked before the first (long) benchmark starts.
+        var models = paths.Select(p => (Path: p, Files: ModelFiles.Resolve(p))).ToList();
+        var jobs = models.SelectMany(m => threadCounts.Select(t => (m.Path, m.Files.Model, m.Files.DataSet, Threads: t))).ToList();
+
+        bool jsonToStdout = jsonGiven && jsonFile is null;
+        var results = new List<Result>();
+        if (!jsonToStdout && jobs.Count > 1 && AnsiConsole.Profile.Capabilities.Interactive)
         {
-            Console.Error.WriteLine($"unknown --compare '{compare}' (use onnxruntime)");
-            return 2;
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask task = ctx.AddTask("bench", maxValue: jobs.Count);
+                    foreach (var job in jobs)
+                    {
+                        task.Description = Markup.Escape($"{ModelFiles.DisplayName(job.Path, job.Model)}, {job.Threads} thread(s)");
+                        var lines = new StringWriter();
+                        results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, lines));
+                        Collect();
+                        AnsiConsole.Write(new Text(lines.ToString()));
+                        task.Increment(1);
+                    }
+                    task.Description = "bench";
+                });
         }
-        var (modelPath, dataSet) = ModelFiles.Resolve(path);
+        else
+        {
+            TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
+            foreach (var job in jobs)
+            {
+                results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, log));
+                Collect();
+            }
+        }
+        if (jsonGiven)
+            Cli.WriteJson(results.Count == 1 ? results[0].Json : results.Select(r => r.Json).ToArray(), jsonFile);
+        if (plotPath is not null)
+        {
+            LatencyChart.Save(results.Select(r => new LatencyChart.Group(r.Name, r.Threads, r.Kerno.ForChart(), r.Peer?.ForChart())).ToList(),
+                "ONNX Runtime", plotPath);
+            (jsonToStdout ? Console.Error : Console.Out).WriteLine($"chart written to {plotPath}");
+        }
+        return Cli.Ok;
+    }
+
+    /// <summary>
+    /// Frees the last model's weights before the next one is timed, so its collection does not land in those runs, and
+    /// on Linux resets the process's peak resident size (VmHWM) so each model reports its own peak working set.
+    /// </summary>
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        try
+        {
+            if (OperatingSystem.IsLinux())
+                File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Older kernels or a restricted /proc: later models then report the peak so far.
+        }
+    }
+
+    private static Result BenchOne(string path, string modelPath, string? dataSet, int threads, int runs, int warmup, string backend, string? compare,
+        string[] inputSpecs, TextWriter log)
+    {
+        long baseline = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
         double createMs = clock.Elapsed.TotalMilliseconds;
+        ModelFiles.ReportWarnings(session);
         var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
         int usedThreads = session.IntraOpThreads;
 
@@ -63,17 +187,25 @@ internal static class BenchCommand
         for (int i = 1; i < warmup; ++i)
             session.Run(inputs);
         long kernoPeak = Process.GetCurrentProcess().PeakWorkingSet64;
+        long ortAdded = -1;
 
         var peers = new List<(string Name, OrtPeer Peer)>();
         try
         {
             if (compare is not null)
             {
+                // ONNX Runtime's own peak: reset the process's high-water mark (Linux), then read it after ORT's
+                // session creation and warm-up, over the working set just before.
                 byte[] bytes = File.ReadAllBytes(modelPath);
+                long beforeOrt = ResetPeak();
                 int ortThreads = threads > 0 ? threads : usedThreads;
                 try
                 {
                     peers.Add(("onnxruntime", OrtPeer.Create(bytes, ortThreads, inputs)));
+                    for (int i = 0; i < Math.Max(warmup, 1); ++i)
+                        peers[0].Peer.RunTimed();
+                    if (beforeOrt > 0)
+                        ortAdded = Process.GetCurrentProcess().PeakWorkingSet64 - beforeOrt;
                 }
                 catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
                 {
@@ -93,6 +225,7 @@ internal static class BenchCommand
                 foreach (var (_, p) in peers)
                     for (int i = 0; i < Math.Max(warmup, 1); ++i)
                         p.RunTimed();
+
             }
 
             var kernoMs = new List<double>(runs);
@@ -111,42 +244,44 @@ internal static class BenchCommand
             }
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
-            Console.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up");
-            Console.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB");
+            log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up");
+            log.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
+            if (ortAdded >= 0)
+                log.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
             var peerReports = new List<object>();
+            var peerStats = new List<Stats>();
             for (int p = 0; p < peers.Count; ++p)
             {
                 Stats s = Stats.Of(peerMs[p]);
+                peerStats.Add(s);
                 float[]?[] ortOut = peers[p].Peer.Run();
                 double maxDiff = MaxAbsDifference(kernoOut, ortOut);
                 double ratio = s.Median / kerno.Median;
-                Console.WriteLine($"  {peers[p].Name}");
-                Console.WriteLine($"               create {peers[p].Peer.CreateMilliseconds,9:0.0} ms   min {s.Min,9:0.000}   median {s.Median,9:0.000}   max {s.Max,9:0.000} ms");
-                Console.WriteLine($"               ORT median / Kerno median = {ratio:0.00}x ({(ratio >= 1 ? "Kerno faster" : "ORT faster")}), max abs output difference {maxDiff:0.###e+0}");
+                log.WriteLine($"  {peers[p].Name}");
+                log.WriteLine($"               create {peers[p].Peer.CreateMilliseconds,9:0.0} ms   min {s.Min,9:0.000}   median {s.Median,9:0.000}   max {s.Max,9:0.000} ms");
+                log.WriteLine($"               ORT median / Kerno median = {ratio:0.00}x ({(ratio >= 1 ? "Kerno faster" : "ORT faster")}), max abs output difference {maxDiff:0.###e+0}");
                 peerReports.Add(new { name = peers[p].Name, createMs = Round(peers[p].Peer.CreateMilliseconds), minMs = Round(s.Min), medianMs = Round(s.Median), maxMs = Round(s.Max), ratio = Round(ratio), maxAbsDiff = maxDiff });
             }
-            Console.WriteLine($"  process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB");
-            if (jsonPath is not null)
+            log.WriteLine($"  process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB");
+            var report = new
             {
-                var report = new
-                {
-                    model = modelPath,
-                    backend = session.Backend.ToString().ToLowerInvariant(),
-                    threads = usedThreads,
-                    runs,
-                    warmup,
-                    kerno = new { createMs = Round(createMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0) },
-                    compare = peerReports,
-                };
-                File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-            }
+                model = modelPath,
+                backend = session.Backend.ToString().ToLowerInvariant(),
+                threads = usedThreads,
+                runs,
+                warmup,
+                kerno = new { createMs = Round(createMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0), peakWorkingSetAddedMiB = Round((kernoPeak - baseline) / 1048576.0) },
+                onnxruntimePeakWorkingSetAddedMiB = ortAdded >= 0 ? Round(ortAdded / 1048576.0) : (double?)null,
+                compare = peerReports,
+            };
+            // The chart compares with ONNX Runtime as given (the first peer), not the copy without initializer inputs.
+            return new Result(ModelFiles.DisplayName(path, modelPath), usedThreads, kerno, peerStats.Count > 0 ? peerStats[0] : null, report);
         }
         finally
         {
             foreach (var (_, p) in peers)
                 p.Dispose();
         }
-        return 0;
     }
 
     private static double Round(double v) => Math.Round(v, 4);

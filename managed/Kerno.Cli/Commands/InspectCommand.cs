@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using Kerno.Graph;
 using Kerno.Planning;
 
@@ -8,7 +7,8 @@ namespace Kerno.Cli.Commands;
 
 /// <summary>
 /// <c>kerno inspect MODEL [--optimized] [--memory] [--dot FILE]</c>: the graph with shapes, FLOPs per node and the
-/// kernel the native backend chose for each node; with <c>--memory</c>, the arena against the sum of intermediates.
+/// kernel the native backend chose for each node; with <c>--memory</c>, the arena against the sum of intermediates;
+/// with <c>--dot</c>, the optimized graph for Graphviz (rendered when <c>dot</c> is installed).
 /// </summary>
 internal static class InspectCommand
 {
@@ -17,45 +17,88 @@ internal static class InspectCommand
         var model = new Argument<string>("MODEL") { Description = "A .onnx file or a test folder" };
         var optimized = new Option<bool>("--optimized") { Description = "Show the graph after the optimizer, as the native backend runs it (folded, fused, kernels chosen)" };
         var memory = new Option<bool>("--memory") { Description = "Show the memory plan: arena size, sum of intermediates, packed weights" };
-        var dot = new Option<string?>("--dot") { Description = "Write the shown graph in Graphviz dot format to this file" };
-        var threads = new Option<int>("--threads") { Description = "Intra-op threads the plan is made for", DefaultValueFactory = _ => 1 };
-        var command = new Command("inspect", "Show a model's graph: shapes, FLOPs and chosen kernel per node, and its memory plan.")
+        var dot = new Option<string?>("--dot")
         {
-            model, optimized, memory, dot, threads,
+            Description = "Write the optimized graph (op, kernel and output shape per node; fused nodes marked) as Graphviz DOT to FILE.dot; " +
+                          "with FILE.svg or FILE.png, also render it there with Graphviz's dot when installed",
+            HelpName = "FILE",
         };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(optimized), parse.GetValue(memory), parse.GetValue(dot), parse.GetValue(threads)));
-        return command;
+        var render = new Option<bool>("--render") { Description = "With --dot FILE.dot: also render FILE.svg with Graphviz's dot" };
+        var threads = new Option<int>("--threads") { Description = "Intra-op threads the plan is made for (0 = one per physical core)", DefaultValueFactory = _ => 1 };
+        var cache = new Option<string?>("--tuning-cache") { Description = "Tuning cache file to use (default: the model's file under ~/.cache/kerno/tuning, if any)" };
+        Option<string?> json = Cli.JsonOption();
+        var command = new Command("inspect", "Show a model's graph: shapes, FLOPs and chosen kernel per node (\"(tuned)\" when kerno tune chose it), and its memory plan; draw it with Graphviz.")
+        {
+            model, optimized, memory, dot, render, threads, cache, json,
+        };
+        command.SetAction(parse =>
+        {
+            var (jsonGiven, jsonFile) = Cli.JsonTarget(parse, json);
+            return Run(parse.GetValue(model)!, parse.GetValue(optimized), parse.GetValue(memory), parse.GetValue(dot), parse.GetValue(render),
+                parse.GetValue(threads), parse.GetValue(cache), jsonGiven, jsonFile);
+        });
+        return command.WithExamples(
+            "kerno inspect model.onnx",
+            "kerno inspect model.onnx --optimized --memory",
+            "kerno inspect model.onnx --dot graph.svg     # graph.dot, and graph.svg when Graphviz is installed",
+            "kerno inspect model.onnx --dot graph.dot --render",
+            "kerno inspect model.onnx --optimized --tuning-cache tuned.json   # kernels kerno tune chose are marked (tuned)",
+            "kerno inspect model.onnx --optimized --json | jq '.nodes[] | .kernel'");
     }
+
+    /// <summary>The step's kernel, marked when the tuning cache chose its algorithm.</summary>
+    private static string KernelOf(KernelStep s, Func<int, int[]?> shapeOf) =>
+        s.KernelName + (s is NativeConvStep conv && shapeOf(s.Inputs[0]) is { } x && conv.IsTuned(x) ? " (tuned)" : "");
 
     private sealed record Row(int Index, string Name, string Op, string Inputs, string Outputs, string Shape, double Flops, string Kernel);
 
-    private static int Run(string path, bool optimized, bool memory, string? dotPath, int threads)
+    private static int Run(string path, bool optimized, bool memory, string? dotArg, bool render, int threads, string? tuningCache, bool jsonGiven, string? jsonFile)
     {
+        // Where the DOT text goes and what is rendered from it, checked before the model loads.
+        string? dotPath = null, renderPath = null;
+        if (dotArg is not null)
+        {
+            string ext = Path.GetExtension(dotArg).ToLowerInvariant();
+            if (ext is ".svg" or ".png")
+                (dotPath, renderPath) = (Path.ChangeExtension(dotArg, ".dot"), dotArg);
+            else
+                (dotPath, renderPath) = (dotArg, render ? Path.ChangeExtension(dotArg, ".svg") : null);
+            if (Path.GetDirectoryName(Path.GetFullPath(dotArg)) is { } dir && !Directory.Exists(dir))
+                throw new CliUsageException($"--dot: the folder of '{dotArg}' does not exist");
+        }
+        else if (render)
+            throw new CliUsageException("--render: expected --dot FILE too (the graph to render)");
+        if (threads < 0)
+            throw new CliUsageException($"--threads: expected 0 (one per physical core) or more, got {threads}");
+        bool jsonToStdout = jsonGiven && jsonFile is null;
+        TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
         var (modelPath, _) = ModelFiles.Resolve(path);
-        using var session = new InferenceSession(modelPath, new SessionOptions { Backend = ExecutionBackend.Native, IntraOpThreads = Math.Max(1, threads) });
+        using var session = new InferenceSession(modelPath, new SessionOptions
+        {
+            Backend = ExecutionBackend.Native, IntraOpThreads = threads, TuningCachePath = tuningCache,
+        });
+        ModelFiles.ReportWarnings(session);
         Model m = session.Model;
-        Console.WriteLine($"{Path.GetFileName(modelPath)}: IR {m.IrVersion}, opsets {string.Join(", ", m.OpsetImports.Select(kv => $"{(kv.Key.Length == 0 ? "ai.onnx" : kv.Key)} {kv.Value}"))}, producer '{m.ProducerName} {m.ProducerVersion}'".TrimEnd());
+        log.WriteLine($"{Path.GetFileName(modelPath)}: IR {m.IrVersion}, opsets {string.Join(", ", m.OpsetImports.Select(kv => $"{(kv.Key.Length == 0 ? "ai.onnx" : kv.Key)} {kv.Value}"))}, producer '{m.ProducerName} {m.ProducerVersion}'".TrimEnd());
         foreach (NodeMetadata i in session.Inputs)
-            Console.WriteLine($"  input  {i.Name}: {i.Type}");
+            log.WriteLine($"  input  {i.Name}: {i.Type}");
         foreach (NodeMetadata o in session.Outputs)
-            Console.WriteLine($"  output {o.Name}: {o.Type}");
+            log.WriteLine($"  output {o.Name}: {o.Type}");
 
         Execution.NativeExecutor native = session.NativeExecutor!;
         ExecutionPlan? plan = native.StaticPlan;
         var rows = new List<Row>();
-        ComputeGraph shown;
+        ComputeGraph optimizedGraph = session.OptimizedModel.Graph;
+        CompiledGraph c = native.Compiled;
+        int[]? ShapeOf(int v) => v < 0 ? null : plan?.Shapes[v] ?? Inferred(optimizedGraph, c.ValueNames[v]);
         if (optimized)
         {
-            shown = session.OptimizedModel.Graph;
-            CompiledGraph c = native.Compiled;
-            int[]? ShapeOf(int v) => v < 0 ? null : plan?.Shapes[v] ?? Inferred(shown, c.ValueNames[v]);
             foreach (KernelStep s in c.Steps)
                 rows.Add(new Row(s.Index, s.Node.Name, Op(s.Node), string.Join(", ", s.Node.Inputs), string.Join(", ", s.Node.Outputs),
-                    Shape(s.Outputs.Length > 0 ? ShapeOf(s.Outputs[0]) : null), s.Flops(ShapeOf), s.KernelName));
+                    Shape(s.Outputs.Length > 0 ? ShapeOf(s.Outputs[0]) : null), s.Flops(ShapeOf), KernelOf(s, ShapeOf)));
         }
         else
         {
-            shown = m.Graph;
             var kernels = native.Compiled.Steps.GroupBy(s => s.Node.Outputs.FirstOrDefault() ?? "").ToDictionary(g => g.Key, g => g.First().KernelName);
             int i = 0;
             foreach (Node n in TopologicalSort.Sort(m.Graph.Nodes))
@@ -66,24 +109,24 @@ internal static class InspectCommand
                     Flops(m.Graph, n), kernels.TryGetValue(first, out string? k) ? k : "(fused or folded)"));
             }
         }
-        Console.WriteLine();
-        Console.WriteLine($"{(optimized ? "optimized graph" : "graph as loaded")}: {rows.Count} nodes, {rows.Sum(r => r.Flops) / 1e9:0.###} GFLOP" +
+        log.WriteLine();
+        log.WriteLine($"{(optimized ? "optimized graph" : "graph as loaded")}: {rows.Count} nodes, {rows.Sum(r => r.Flops) / 1e9:0.###} GFLOP" +
                           (optimized ? $", {native.Compiled.Steps.Count(s => s.IsNative)} on native/vectorized kernels" : ""));
-        Console.WriteLine($"  {"#",4}  {"node",-28} {"op",-22} {"output shape",-20} {"MFLOP",10}  kernel");
+        log.WriteLine($"  {"#",4}  {"node",-28} {"op",-22} {"output shape",-20} {"MFLOP",10}  kernel");
         foreach (Row r in rows)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {r.Index,4}  {Trim(r.Name.Length > 0 ? r.Name : r.Outputs, 28),-28} {r.Op,-22} {r.Shape,-20} {(r.Flops > 0 ? (r.Flops / 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "-"),10}  {r.Kernel}"));
         var byOp = rows.GroupBy(r => (r.Op, r.Kernel)).OrderByDescending(g => g.Sum(r => r.Flops)).ThenByDescending(g => g.Count());
-        Console.WriteLine();
-        Console.WriteLine("by operator:");
+        log.WriteLine();
+        log.WriteLine("by operator:");
         foreach (var g in byOp)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Key.Op,-22} {g.Key.Kernel,-26} x{g.Count(),-4} {g.Sum(r => r.Flops) / 1e6,10:0.0} MFLOP"));
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Key.Op,-22} {g.Key.Kernel,-26} x{g.Count(),-4} {g.Sum(r => r.Flops) / 1e6,10:0.0} MFLOP"));
 
         if (memory)
         {
-            Console.WriteLine();
+            log.WriteLine();
             if (plan is null)
-                Console.WriteLine("memory: input shapes are not all known, so plans are made per input shape at run time (none yet)");
+                log.WriteLine("memory: input shapes are not all known, so plans are made per input shape at run time (none yet)");
             else
             {
                 MemoryPlan mp = plan.Memory;
@@ -95,18 +138,49 @@ internal static class InspectCommand
                         intermediates += 4L * Tensor.ElementCount(s);
                         ++count;
                     }
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"memory: arena {Mib(mp.ArenaBytes)} for {count} intermediate tensors ({Mib(intermediates)}) and workspaces; " +
                     $"one buffer each would take {Mib(mp.SumOfIntermediates)} ({(mp.SumOfIntermediates > 0 ? 100.0 * mp.ArenaBytes / mp.SumOfIntermediates : 0):0.0}%); " +
                     $"{mp.BufferCount} buffers, {mp.InPlace.Count(b => b)} steps in place"));
-                Console.WriteLine($"        packed weights {Mib(native.Compiled.PackedBytes)}; one arena per concurrent run");
+                log.WriteLine($"        packed weights {Mib(native.Compiled.PackedBytes)}; one arena per concurrent run");
             }
         }
+        TextWriter notes = jsonToStdout ? Console.Error : Console.Out;
         if (dotPath is not null)
         {
-            File.WriteAllText(dotPath, Dot(shown, rows));
-            Console.WriteLine($"graph written to {dotPath}");
+            var steps = c.Steps.Select(s => new GraphDot.Step(s.Index, s.Node, s.KernelName, s.IsNative,
+                Shape(s.Outputs.Length > 0 ? ShapeOf(s.Outputs[0]) : null))).ToList();
+            var ids = c.ValueNames.Select((n, v) => (n, v)).GroupBy(p => p.n).ToDictionary(g => g.Key, g => g.First().v, StringComparer.Ordinal);
+            string title = $"{ModelFiles.DisplayName(path, modelPath)}: optimized graph, {steps.Count} steps";
+            File.WriteAllText(dotPath, GraphDot.Write(title, optimizedGraph, steps, name => Shape(ids.TryGetValue(name, out int v) ? ShapeOf(v) : Inferred(optimizedGraph, name))));
+            notes.WriteLine($"graph written to {dotPath}");
+            if (renderPath is not null)
+            {
+                if (Graphviz.FindDot() is { } dotTool)
+                {
+                    Graphviz.Render(dotTool, dotPath, renderPath);
+                    notes.WriteLine($"graph rendered to {renderPath}");
+                }
+                else
+                    notes.WriteLine(Graphviz.MissingHint(dotPath, renderPath));
+            }
         }
+        if (jsonGiven)
+            Cli.WriteJson(new
+            {
+                model = modelPath,
+                graph = optimized ? "optimized" : "loaded",
+                gflop = Math.Round(rows.Sum(r => r.Flops) / 1e9, 6),
+                inputs = session.Inputs.Select(i => new { name = i.Name, type = i.Type?.ToString() }),
+                outputs = session.Outputs.Select(o => new { name = o.Name, type = o.Type?.ToString() }),
+                nodes = rows.Select(r => new { index = r.Index, name = r.Name, op = r.Op, outputShape = r.Shape, flops = r.Flops, kernel = r.Kernel }),
+                memory = plan is null ? null : new
+                {
+                    arenaBytes = plan.Memory.ArenaBytes,
+                    sumOfIntermediatesBytes = plan.Memory.SumOfIntermediates,
+                    packedWeightsBytes = c.PackedBytes,
+                },
+            }, jsonFile);
         return 0;
     }
 
@@ -137,35 +211,5 @@ internal static class InspectCommand
             "MatMul" or "Gemm" when a is { Length: >= 1 } => 2.0 * outCount * (n.OpType == "Gemm" && n.GetInt("transA", 0) != 0 ? a[0] : a[^1]),
             _ => 0,
         };
-    }
-
-    private static string Dot(ComputeGraph g, List<Row> rows)
-    {
-        var sb = new StringBuilder("digraph kerno {\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n");
-        string Id(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        var producer = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Row r in rows)
-        {
-            string id = $"n{r.Index}";
-            foreach (string o in r.Outputs.Split(", ", StringSplitOptions.RemoveEmptyEntries))
-                producer[o] = id;
-            sb.Append(CultureInfo.InvariantCulture, $"  {id} [label={Id($"{r.Op}\\n{r.Shape}\\n{r.Kernel}")}];\n");
-        }
-        foreach (ValueInfo i in g.Inputs.Where(i => !g.Initializers.ContainsKey(i.Name)))
-            sb.Append(CultureInfo.InvariantCulture, $"  {Id("in:" + i.Name)} [label={Id(i.Name)}, shape=ellipse];\n");
-        foreach (ValueInfo o in g.Outputs)
-            sb.Append(CultureInfo.InvariantCulture, $"  {Id("out:" + o.Name)} [label={Id(o.Name)}, shape=ellipse];\n");
-        foreach (Row r in rows)
-            foreach (string input in r.Inputs.Split(", ", StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (producer.TryGetValue(input, out string? from))
-                    sb.Append(CultureInfo.InvariantCulture, $"  {from} -> n{r.Index};\n");
-                else if (g.Inputs.Any(i => i.Name == input) && !g.Initializers.ContainsKey(input))
-                    sb.Append(CultureInfo.InvariantCulture, $"  {Id("in:" + input)} -> n{r.Index};\n");
-            }
-        foreach (ValueInfo o in g.Outputs)
-            if (producer.TryGetValue(o.Name, out string? from))
-                sb.Append(CultureInfo.InvariantCulture, $"  {from} -> {Id("out:" + o.Name)};\n");
-        return sb.Append("}\n").ToString();
     }
 }

@@ -16,13 +16,20 @@ internal static class ModelFiles
         {
             string model = Path.Combine(path, "model.onnx");
             if (!File.Exists(model))
-                throw new FileNotFoundException($"'{path}' is a folder without model.onnx");
+                throw new CliUsageException($"expected a .onnx file or a test folder with model.onnx, got '{path}' (a folder without model.onnx)");
             string? set = Directory.GetDirectories(path, "test_data_set_*").OrderBy(d => d, StringComparer.Ordinal).FirstOrDefault();
             return (model, set);
         }
         if (!File.Exists(path))
-            throw new FileNotFoundException($"'{path}' does not exist");
+            throw new CliUsageException($"expected a .onnx file or a test folder with model.onnx, got '{path}' (not found)");
         return (path, null);
+    }
+
+    /// <summary>The model's name for labels: the test folder's or the file's, without "test_" and ".onnx".</summary>
+    public static string DisplayName(string path, string modelPath)
+    {
+        string name = Directory.Exists(path) ? Path.GetFileName(path.TrimEnd('/')) : Path.GetFileNameWithoutExtension(modelPath);
+        return name.StartsWith("test_", StringComparison.Ordinal) && name.Length > 5 ? name[5..] : name;
     }
 
     public static ExecutionBackend ParseBackend(string name) => name.ToLowerInvariant() switch
@@ -31,6 +38,13 @@ internal static class ModelFiles
         "reference" => ExecutionBackend.Reference,
         _ => throw new ArgumentException($"unknown backend '{name}' (use native or reference)"),
     };
+
+    /// <summary>Prints the session's creation notes (e.g. an ignored tuning cache) to stderr.</summary>
+    public static void ReportWarnings(InferenceSession session)
+    {
+        foreach (string w in session.Warnings)
+            Console.Error.WriteLine("warning: " + w);
+    }
 
     public static SessionOptions Options(string backend, int threads) => new()
     {
@@ -53,6 +67,8 @@ internal static class ModelFiles
             string name = spec[..eq], file = spec[(eq + 1)..];
             TypeInfo? type = session.Model.Graph.Inputs.FirstOrDefault(i => i.Name == name)?.Type
                 ?? throw new ArgumentException($"the model has no input '{name}' (inputs: {string.Join(", ", session.Inputs.Select(i => i.Name))})");
+            if (!File.Exists(file))
+                throw new CliUsageException($"--input {name}: expected a .pb or .npy tensor file, got '{file}' (not found)");
             inputs[name] = file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)
                 ? ReadNpy(file)
                 : ValueReader.ReadFile(file, type) as Tensor ?? throw new ArgumentException($"{file} does not hold a tensor");

@@ -15,6 +15,7 @@ internal static class TestOnnxCommand
         var dirs = new Argument<string[]>("DIR") { Description = "A folder of test folders (test_*/model.onnx) or one test folder", Arity = ArgumentArity.OneOrMore };
         var filter = new Option<string?>("--filter") { Description = "Only tests whose folder name matches this regular expression" };
         var backend = new Option<string>("--backend") { Description = "reference or native", DefaultValueFactory = _ => "reference" };
+        backend.CompletionSources.Add("native", "reference");
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance for float outputs", DefaultValueFactory = _ => 1e-3 };
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance for float outputs", DefaultValueFactory = _ => 1e-5 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds one test may take", DefaultValueFactory = _ => 60 };

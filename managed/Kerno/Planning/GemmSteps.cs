@@ -95,11 +95,25 @@ internal sealed unsafe class PackedGemmStep : KernelStep, IDisposable
     public override double Flops(Func<int, int[]?> shapeOf) =>
         shapeOf(Inputs[0]) is { } a && OutputShape(a, out int m, out int k) is not null ? 2.0 * m * packed.N * k : 0;
 
+    private bool released;
+
+    /// <summary>The packed copy is all this step reads (it never kept B): the originals can go when A's static shape is
+    /// one the packed path handles.</summary>
+    public override bool ReleaseOriginals(Func<int, int[]?> staticShapeOf)
+    {
+        if (staticShapeOf(Inputs[0]) is not { } a || OutputShape(a, out int m, out _) is null || m == 0 || (rowBias is not null && rowBias.Length != m))
+            return false;
+        released = true;
+        return true;
+    }
+
     public override void Execute(RunContext context)
     {
         if (context.Slots[Inputs[0]] is not Tensor<float> a || OutputShape(a.Shape, out int m, out int k) is not { } shape
             || (rowBias is not null && rowBias.Length != m) || m == 0)
         {
+            if (released)
+                throw Fail("this run's shapes differ from the ones the session planned (and released the original weights for)");
             RunReference(context);
             return;
         }

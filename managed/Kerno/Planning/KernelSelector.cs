@@ -13,12 +13,13 @@ namespace Kerno.Planning;
 /// </summary>
 internal static class KernelSelector
 {
-    /// <summary>The step for <paramref name="node"/>.</summary>
-    public static KernelStep Select(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads = 1)
+    /// <summary>The step for <paramref name="node"/>; <paramref name="tuned"/> is a tuned algorithm for it (Conv) from the
+    /// tuning cache, used when still valid.</summary>
+    public static KernelStep Select(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads = 1, Tuning.TunedConv? tuned = null)
     {
         try
         {
-            return SelectNative(node, opset, reference, graph, threads) ?? new ReferenceStep(node, opset, reference);
+            return SelectNative(node, opset, reference, graph, threads, tuned) ?? new ReferenceStep(node, opset, reference);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoModelException or OverflowException)
         {
@@ -27,7 +28,7 @@ internal static class KernelSelector
         }
     }
 
-    private static KernelStep? SelectNative(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads)
+    private static KernelStep? SelectNative(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads, Tuning.TunedConv? tuned)
     {
         bool kerno = node.Domain == FusedOps.Domain;
         if (node.Domain.Length != 0 && !kerno)
@@ -68,7 +69,7 @@ internal static class KernelSelector
                 {
                     // libkerno's convolution plans; packed now when the input shape is known. A geometry it refuses
                     // goes to the SGEMM formulation below.
-                    var native = new NativeConvStep(node, opset, reference, w, bias, act, residual, threads);
+                    var native = new NativeConvStep(node, opset, reference, w, bias, act, residual, threads, tuned);
                     int[]? xShape = graph.ValueTypes.GetValueOrDefault(node.Inputs[0]) is TensorTypeInfo { IsFullyKnown: true } xt
                         ? xt.Shape!.Select(d => (int)d.Value!.Value).ToArray() : null;
                     if (xShape is null || native.Prepare(xShape))

@@ -48,6 +48,15 @@ internal abstract class KernelStep
     /// <summary>Node input positions the step never reads at run time (weights it packed), so their initializers can go.</summary>
     public virtual IEnumerable<int> ConsumedConstants => [];
 
+    /// <summary>
+    /// Called at session creation when every run is known to have the shapes <paramref name="staticShapeOf"/> gives
+    /// (all graph inputs fixed, so input validation enforces them, and shape inference fixed the rest): a step whose
+    /// native path handles exactly those shapes (planned and packed now) commits to it, drops its own references to
+    /// the originals of <see cref="ConsumedConstants"/> and returns true; their initializers can then be freed.
+    /// Steps that may still need the reference fallback return false and keep them.
+    /// </summary>
+    public virtual bool ReleaseOriginals(Func<int, int[]?> staticShapeOf) => false;
+
     /// <summary>Bytes of packed or transformed weights the step holds.</summary>
     public virtual long PackedBytes => 0;
 

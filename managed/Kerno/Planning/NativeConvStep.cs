@@ -4,6 +4,7 @@ using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Interop;
 using Kerno.Reference;
+using Kerno.Tuning;
 
 namespace Kerno.Planning;
 
@@ -13,72 +14,180 @@ namespace Kerno.Planning;
 /// single-threaded, so with several threads the convolution is split into parts along the output channels (or
 /// along the groups of a grouped convolution): each part is its own plan over a contiguous slice of the weights,
 /// writing a contiguous slice of each image's output, run in parallel on the session's pool with a workspace of its
-/// own. The algorithm (Winograd F(2,3)/F(4,3)/F(6,3), im2col, 1x1 GEMM, depthwise, direct) is the plan's own cost
-/// model's choice for each part's shape.
+/// own. The algorithm (Winograd F(2,3)/F(4,3)/F(6,3), im2col, 1x1 GEMM, depthwise, direct) is chosen per input
+/// geometry among those libkerno accepts for every part: the tuned one when <c>kerno tune</c> measured this node
+/// on this geometry, else the cheapest by <see cref="ConvCostModel"/> summed over the parts.
 /// </summary>
 internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
 {
     /// <summary>Each part keeps at least this many output channels (fewer parts when K is small).</summary>
     private const int MinChannelsPerPart = 16;
 
-    private readonly Tensor<float> weight;
+    private Tensor<float>? weight;
+    private readonly int[] weightShape;
     private readonly float[]? bias;
     private readonly FusedActivation activation;
     private readonly bool residual;
     private readonly int threads;
-    private readonly ConcurrentDictionary<ConvGeometry, Parts> plans = new();
+    private readonly ConcurrentDictionary<(ConvGeometry, Kernels.ConvAlgorithm), Parts> plans = new();
+    private readonly ConcurrentDictionary<ConvGeometry, Choice> choices = new();
+    private readonly TunedConv? tuned;
+    private volatile int trial = -1;
     private int disposed;
 
     public NativeConvStep(Node node, long opset, ReferenceKernel reference, Tensor<float> weight, Tensor<float>? bias,
-        FusedActivation activation, bool residual, int threads)
+        FusedActivation activation, bool residual, int threads, TunedConv? tuned = null)
         : base(node, opset, reference)
     {
         this.weight = weight;
+        weightShape = weight.Shape.ToArray();
         this.bias = bias?.Span.ToArray();
         this.activation = activation;
         this.residual = residual;
         this.threads = threads;
+        this.tuned = tuned;
     }
 
     public override string KernelName => "conv-" + Algorithms() + (activation.Kind != ActivationKind.None ? "+" + activation.Kind.ToString().ToLowerInvariant() : "");
 
     public override IEnumerable<int> ConsumedConstants => bias is null ? [1] : [1, 2];
 
-    public override long PackedBytes => plans.Values.Sum(p => p.PackedBytes);
+    public override long PackedBytes => plans.Where(kv => Chosen(kv.Key.Item1) == kv.Key.Item2).Sum(kv => kv.Value.PackedBytes);
+
+    /// <summary>The algorithm runs with input shape <paramref name="x"/> use, or null when libkerno refuses its geometry.</summary>
+    public Kernels.ConvAlgorithm? AlgorithmFor(int[] x) => Geometry(x) is { } g && Select(g) is { } c ? Run(c) : null;
+
+    /// <summary>True when the algorithm for <paramref name="x"/>'s geometry comes from the tuning cache.</summary>
+    public bool IsTuned(int[] x) => Geometry(x) is { } g && Select(g) is { Tuned: true };
 
     private string Algorithms()
     {
-        var names = plans.Values.SelectMany(p => p.Items.Select(i => i.Algorithm)).Distinct().Select(a => a.ToString().ToLowerInvariant()).ToList();
+        var names = choices.Where(kv => kv.Value.Candidates.Length > 0).Select(kv => Run(kv.Value)).Distinct()
+            .Select(a => a.ToString().ToLowerInvariant()).ToList();
         return names.Count == 0 ? "native" : string.Join("/", names);
     }
 
-    private ConvGeometry? Geometry(int[]? x) => x is null ? null : ConvGeometry.Of(Node, x, weight.Shape);
+    private ConvGeometry? Geometry(int[]? x) => x is null ? null : ConvGeometry.Of(Node, x, weightShape);
+
+    /// <summary>The geometry of an input of shape <paramref name="x"/>, or null when not a plain 2-D conv.</summary>
+    public ConvGeometry? GeometryOf(int[]? x) => Geometry(x);
+
+    /// <summary>The algorithm runs with geometry <paramref name="g"/> use: a trial (tuning) when it is a candidate, else
+    /// the tuned one or the cost model's.</summary>
+    private Kernels.ConvAlgorithm Chosen(ConvGeometry g) => Select(g) is { } c ? Run(c) : Kernels.ConvAlgorithm.Auto;
+
+    private Kernels.ConvAlgorithm Run(Choice c)
+    {
+        int t = trial;
+        return t >= 0 && c.Candidates.Contains((Kernels.ConvAlgorithm)t) ? (Kernels.ConvAlgorithm)t : c.Algorithm;
+    }
+
+    /// <summary>The algorithms libkerno accepts for every part of geometry <paramref name="g"/> (empty when it refuses the geometry).</summary>
+    public IReadOnlyList<Kernels.ConvAlgorithm> Candidates(ConvGeometry g) => Select(g)?.Candidates ?? [];
+
+    /// <summary>The choice for a geometry, made once: the tuned algorithm when it is one of the candidates, else the cheapest estimate.</summary>
+    private Choice? Select(ConvGeometry g)
+    {
+        if (choices.TryGetValue(g, out Choice? c))
+            return c.Candidates.Length == 0 ? null : c;
+        Kernels.ConvAlgorithm[] candidates;
+        try
+        {
+            candidates = Parts.Accepted(g, weightShape, activation, threads);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoNativeException)
+        {
+            candidates = [];
+        }
+        Choice made;
+        if (candidates.Length == 0)
+            made = new Choice([], Kernels.ConvAlgorithm.Auto, false);
+        else if (tuned is not null && tuned.Geometry == g && candidates.Contains(tuned.Algorithm))
+            made = new Choice(candidates, tuned.Algorithm, true);
+        else
+        {
+            int block = Kernels.NnKernels.NchwcBlock;
+            var slices = Parts.Slices(g, threads);
+            Kernels.ConvAlgorithm best = Kernels.ConvAlgorithm.Auto;
+            double bestCost = double.PositiveInfinity;
+            foreach (Kernels.ConvAlgorithm a in ConvCostModel.All.Where(candidates.Contains))
+            {
+                double cost = slices.Sum(s => ConvCostModel.Seconds(a, s.Shape, block));
+                if (cost < bestCost)
+                    (best, bestCost) = (a, cost);
+            }
+            made = new Choice(candidates, best, false);
+        }
+        c = choices.GetOrAdd(g, made);
+        return c.Candidates.Length == 0 ? null : c;
+    }
+
+    /// <summary>Tuning: runs use <paramref name="algorithm"/> (null: back to the normal choice) for every geometry it
+    /// is a candidate of. Not for concurrent runs.</summary>
+    internal void SetTrial(Kernels.ConvAlgorithm? algorithm) => trial = algorithm is null ? -1 : (int)algorithm.Value;
+
+    /// <summary>Tuning: makes <paramref name="algorithm"/> the choice for geometry <paramref name="g"/> (one of its candidates).</summary>
+    internal void SetTuned(ConvGeometry g, Kernels.ConvAlgorithm algorithm)
+    {
+        if (Select(g) is not { } c || !c.Candidates.Contains(algorithm))
+            throw new ArgumentException($"{algorithm} is not a candidate for this geometry", nameof(algorithm));
+        choices[g] = c with { Algorithm = algorithm, Tuned = true };
+    }
+
+    /// <summary>Frees the packed weights of algorithms no run uses now (after tuning trials).</summary>
+    internal void ReleaseUnusedPlans()
+    {
+        foreach (var key in plans.Keys.ToList())
+            if (key.Item2 != Chosen(key.Item1) && plans.TryRemove(key, out Parts? p))
+                p.Dispose();
+    }
 
     public override double Flops(Func<int, int[]?> shapeOf) => Geometry(shapeOf(Inputs[0]))?.Flops ?? 0;
 
     public override long WorkspaceBytes(Func<int, int[]?> shapeOf) => Geometry(shapeOf(Inputs[0])) is { } g && Get(g) is { } p ? p.WorkspaceBytes : 0;
 
+    /// <summary>False once the original weights were released (no plan for a new geometry or algorithm can be made).</summary>
+    public bool HasOriginalWeights => Volatile.Read(ref weight) is not null;
+
+    public override bool ReleaseOriginals(Func<int, int[]?> staticShapeOf)
+    {
+        if (staticShapeOf(Inputs[0]) is not { } x || Geometry(x) is not { } g || Get(g) is null)
+            return false;
+        if (residual && (Inputs.Length <= 3 || Inputs[3] < 0 || staticShapeOf(Inputs[3]) is not { } z
+            || !z.AsSpan().SequenceEqual([g.N, g.K, g.OutH, g.OutW])))
+            return false;
+        Volatile.Write(ref weight, null);
+        return true;
+    }
+
     /// <summary>Creates the plans for a geometry at session creation (so packing does not happen in a timed run).</summary>
     public bool Prepare(int[]? x) => Geometry(x) is { } g && Get(g) is not null;
 
-    /// <summary>The parts for a geometry, made and packed on first use; null when libkerno refuses the geometry.</summary>
+    /// <summary>The parts for a geometry and its chosen algorithm, made and packed on first use; null when libkerno
+    /// refuses the geometry (or the weights were released and this geometry was not planned at creation).</summary>
     private Parts? Get(ConvGeometry g)
     {
-        if (plans.TryGetValue(g, out Parts? p))
+        if (Select(g) is not { } choice)
+            return null;
+        var key = (g, Run(choice));
+        Kernels.ConvAlgorithm algorithm = key.Item2;
+        if (plans.TryGetValue(key, out Parts? p))
             return p.Items.Length == 0 ? null : p;
+        if (Volatile.Read(ref weight) is not { } w)
+            return null;
         Parts made;
         try
         {
-            made = Parts.Create(g, weight, bias, activation, threads);
+            made = Parts.Create(g, w, bias, activation, threads, algorithm);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or OutOfMemoryException or KernoNativeException)
         {
             made = Parts.Empty;
         }
-        if (!plans.TryAdd(g, made))
+        if (!plans.TryAdd(key, made))
         {
             made.Dispose();
-            made = plans[g];
+            made = plans[key];
         }
         return made.Items.Length == 0 ? null : made;
     }
@@ -89,13 +198,13 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         if (Volatile.Read(ref disposed) != 0 || context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Dims) is not { } g
             || (residual && z is null) || Get(g) is not { } parts)
         {
-            RunReference(context);
+            Fallback(context);
             return;
         }
         Span<int> shape = [g.N, g.K, g.OutH, g.OutW];
         if (z is not null && !z.Shape.SequenceEqual(shape))
         {
-            RunReference(context);
+            Fallback(context);
             return;
         }
         Tensor<float> y = context.Output(Outputs[0], shape);
@@ -120,6 +229,15 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         }
         Epilogues.After(activation, y.Span);
         context.Slots[Outputs[0]] = y;
+    }
+
+    /// <summary>The reference kernel, which needs the original weights: released ones mean the creation-time proof that
+    /// every run has the planned shapes was wrong, which is reported rather than computed with missing weights.</summary>
+    private void Fallback(RunContext context)
+    {
+        if (!HasOriginalWeights)
+            throw Fail("this run's shapes differ from the ones the session planned (and released the original weights for)");
+        RunReference(context);
     }
 
     private static void RunPart(LoopJob j, int index)
@@ -150,6 +268,9 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         public Kernels.ConvAlgorithm Algorithm;
     }
 
+    /// <summary>The algorithms accepted for a geometry and the one chosen (tuned or by the cost model).</summary>
+    private sealed record Choice(Kernels.ConvAlgorithm[] Candidates, Kernels.ConvAlgorithm Algorithm, bool Tuned);
+
     private sealed class Parts : IDisposable
     {
         public static readonly Parts Empty = new([]);
@@ -160,40 +281,89 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         public long WorkspaceBytes { get; private init; }
         public long PackedBytes => Items.Sum(i => i.PackedBytes);
 
-        public static Parts Create(ConvGeometry g, Tensor<float> weight, float[]? bias, FusedActivation act, int threads)
+        /// <summary>One part's slice: output channels [K0, K0 + Shape.K), input channels [C0, C0 + Shape.C), as a
+        /// one-image geometry of its own.</summary>
+        public readonly record struct Slice(int K0, int C0, ConvGeometry Shape);
+
+        /// <summary>How geometry <paramref name="g"/> is split for <paramref name="threads"/> threads: groups for grouped
+        /// convolutions, output channels otherwise, rounded to 16 so every part stays vector-friendly.</summary>
+        public static List<Slice> Slices(ConvGeometry g, int threads)
         {
-            Native.EnsureLoaded();
-            // Split units: groups for grouped convolutions, output channels otherwise.
             int units = g.Group > 1 ? g.Group : g.K;
             int perUnitK = g.Group > 1 ? g.KPerGroup : 1;
             int count = g.Group > 1 ? Math.Min(threads, g.Group) : Math.Max(1, Math.Min(threads, g.K / MinChannelsPerPart));
+            var slices = new List<Slice>(count);
+            for (int i = 0; i < count; ++i)
+            {
+                int u0 = Split(units, count, i, g.Group > 1 ? 1 : 16), u1 = Split(units, count, i + 1, g.Group > 1 ? 1 : 16);
+                if (u1 <= u0)
+                    continue;
+                int k0 = u0 * perUnitK, kc = (u1 - u0) * perUnitK;
+                int groups = g.Group > 1 ? u1 - u0 : 1;
+                int c0 = g.Group > 1 ? u0 * g.CPerGroup : 0, cc = g.Group > 1 ? groups * g.CPerGroup : g.C;
+                slices.Add(new Slice(k0, c0, g with { N = 1, C = cc, K = kc, Group = groups }));
+            }
+            return slices;
+        }
+
+        /// <summary>libkerno's plan for one slice with <paramref name="algorithm"/>, or its error status (nothing is packed).</summary>
+        private static int CreatePlan(ConvGeometry s, int[] weightShape, FusedActivation act, Kernels.ConvAlgorithm algorithm, out nint plan)
+        {
+            long* inShape = stackalloc long[4] { 1, s.C, s.H, s.W };
+            long* wShape = stackalloc long[4] { s.K, weightShape[1], s.KH, s.KW };
+            long* strides = stackalloc long[2] { s.StrideH, s.StrideW };
+            long* pads = stackalloc long[4] { s.PadTop, s.PadLeft, s.PadBottom, s.PadRight };
+            long* dil = stackalloc long[2] { s.DilationH, s.DilationW };
             int nativeAct = Epilogues.Native(act) ? (int)act.Kind : NativeMethods.KERNO_ACT_NONE;
+            nint made;
+            int status = NativeMethods.kerno_conv2d_create(inShape, wShape, strides, pads, dil, s.Group, (int)Kernels.TensorLayout.Nchw,
+                (int)algorithm, nativeAct, act.Alpha, act.Beta, &made);
+            plan = made;
+            return status;
+        }
+
+        /// <summary>The algorithms libkerno accepts for every part of <paramref name="g"/>, in <see cref="ConvCostModel.All"/> order.</summary>
+        public static Kernels.ConvAlgorithm[] Accepted(ConvGeometry g, int[] weightShape, FusedActivation act, int threads)
+        {
+            Native.EnsureLoaded();
+            List<Slice> slices = Slices(g, threads);
+            if (slices.Count == 0)
+                return [];
+            var accepted = new List<Kernels.ConvAlgorithm>();
+            foreach (Kernels.ConvAlgorithm a in ConvCostModel.All)
+            {
+                bool all = true;
+                foreach (Slice s in slices)
+                {
+                    int status = CreatePlan(s.Shape, weightShape, act, a, out nint plan);
+                    if (plan != 0)
+                        NativeMethods.kerno_conv2d_destroy(plan);
+                    if (status != 0)
+                    {
+                        all = false;
+                        break;
+                    }
+                }
+                if (all)
+                    accepted.Add(a);
+            }
+            return accepted.ToArray();
+        }
+
+        public static Parts Create(ConvGeometry g, Tensor<float> weight, float[]? bias, FusedActivation act, int threads, Kernels.ConvAlgorithm algorithm)
+        {
+            Native.EnsureLoaded();
             var items = new List<Part>();
             long workspace = 0;
             int rows = g.CPerGroup * g.KH * g.KW;
-            long* inShape = stackalloc long[4];
-            long* wShape = stackalloc long[4];
-            long* strides = stackalloc long[2] { g.StrideH, g.StrideW };
-            long* pads = stackalloc long[4] { g.PadTop, g.PadLeft, g.PadBottom, g.PadRight };
-            long* dil = stackalloc long[2] { g.DilationH, g.DilationW };
             long* outShape = stackalloc long[4];
             try
             {
-                for (int i = 0; i < count; ++i)
+                foreach (Slice s in Slices(g, threads))
                 {
-                    // Contiguous unit ranges; output-channel ranges rounded to 16 so every part stays vector-friendly.
-                    int u0 = Split(units, count, i, g.Group > 1 ? 1 : 16), u1 = Split(units, count, i + 1, g.Group > 1 ? 1 : 16);
-                    if (u1 <= u0)
-                        continue;
-                    int k0 = u0 * perUnitK, kc = (u1 - u0) * perUnitK;
-                    int groups = g.Group > 1 ? u1 - u0 : 1;
-                    int c0 = g.Group > 1 ? u0 * g.CPerGroup : 0, cc = g.Group > 1 ? groups * g.CPerGroup : g.C;
-                    (inShape[0], inShape[1], inShape[2], inShape[3]) = (1, cc, g.H, g.W);
-                    (wShape[0], wShape[1], wShape[2], wShape[3]) = (kc, g.CPerGroup, g.KH, g.KW);
-                    nint plan;
-                    Native.Check(NativeMethods.kerno_conv2d_create(inShape, wShape, strides, pads, dil, groups, (int)Kernels.TensorLayout.Nchw,
-                        0, nativeAct, act.Alpha, act.Beta, &plan), "kerno_conv2d_create");
-                    var part = new Part { Plan = plan, InputOffset = (long)c0 * g.H * g.W, OutputOffset = (long)k0 * g.OutH * g.OutW };
+                    int k0 = s.K0, kc = s.Shape.K;
+                    Native.Check(CreatePlan(s.Shape, weight.Shape.ToArray(), act, algorithm, out nint plan), "kerno_conv2d_create");
+                    var part = new Part { Plan = plan, InputOffset = (long)s.C0 * g.H * g.W, OutputOffset = (long)k0 * g.OutH * g.OutW };
                     items.Add(part);
                     Native.Check(NativeMethods.kerno_conv2d_output_shape(plan, outShape), "kerno_conv2d_output_shape");
                     if (outShape[0] != 1 || outShape[1] != kc || outShape[2] != g.OutH || outShape[3] != g.OutW)

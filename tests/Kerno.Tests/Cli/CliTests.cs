@@ -111,6 +111,65 @@ public class CliTests
     }
 
     [Test]
+    public void EveryCommandHasExamplesInItsHelp()
+    {
+        foreach (string[] command in new[] { new[] { "info" }, ["test-onnx"], ["bench"], ["profile"], ["run"], ["inspect"], ["demo"], ["demo", "ocr"], ["completion"] })
+        {
+            var (code, stdout, _) = Kerno([.. command, "--help"]);
+            Assert.That(code, Is.EqualTo(0), string.Join(' ', command));
+            Assert.That(stdout, Does.Contain("Examples:").And.Contain("Exit codes:"), string.Join(' ', command));
+        }
+    }
+
+    [Test]
+    public void CompletionPrintsAScriptThatAsksKernoForSuggestions()
+    {
+        var (code, stdout, _) = Kerno("completion", "bash");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(stdout, Does.Contain("complete -o default -F _kerno_complete kerno").And.Contain("kerno \"[suggest:${#line}]\" \"$line\""));
+        Assert.That(Kerno("completion", "zsh").Out, Does.Contain("compdef _kerno_complete kerno"));
+        Assert.That(Kerno("completion", "pwsh").Out, Does.Contain("Register-ArgumentCompleter -Native -CommandName kerno"));
+        // What the scripts call: System.CommandLine's suggest directive, answering with the matching commands and options.
+        (code, stdout, _) = Kerno("[suggest:12]", "kerno profil");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(stdout.Split('\n', StringSplitOptions.TrimEntries), Does.Contain("profile"));
+        (code, stdout, _) = Kerno("[suggest:29]", "kerno bench m.onnx --backend ");
+        Assert.That(stdout.Split('\n', StringSplitOptions.TrimEntries), Does.Contain("native").And.Contain("reference"));
+    }
+
+    [Test]
+    public void UnknownShellIsAOneLineUsageError()
+    {
+        var (code, _, err) = Kerno("completion", "fish");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0], Is.EqualTo("error: Argument 'fish' not recognized. Must be one of: 'bash' 'zsh' 'pwsh'"));
+    }
+
+    [Test]
+    public void MissingModelAndInputFileSayWhatWasExpected()
+    {
+        var (code, _, err) = Kerno("bench", "/no/such/model.onnx");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(err.Trim(), Is.EqualTo("error: expected a .onnx file or a test folder with model.onnx, got '/no/such/model.onnx' (not found)"));
+        string model = Path.Combine(Path.GetTempPath(), $"kerno-cli-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(model, Google.Protobuf.MessageExtensions.ToByteArray(Reliability.SmallModels.Mlp()));
+        try
+        {
+            (code, _, err) = Kerno("run", model, "--input", "X=/no/such/x.npy");
+            Assert.That(code, Is.EqualTo(2));
+            Assert.That(err.Trim(), Is.EqualTo("error: --input X: expected a .pb or .npy tensor file, got '/no/such/x.npy' (not found)"));
+            (code, var stdout, _) = Kerno("run", model, "--json");
+            Assert.That(code, Is.EqualTo(0));
+            using var doc = JsonDocument.Parse(stdout);
+            Assert.That(doc.RootElement.GetProperty("outputs")[0].GetProperty("shape")[1].GetInt32(), Is.EqualTo(4));
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [Test]
     public void ExceptionsMapToActionableMessages()
     {
         Assert.Multiple(() =>
