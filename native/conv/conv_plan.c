@@ -90,7 +90,7 @@ static int32_t choose_algorithm(const struct kerno_conv2d* p)
         return KERNO_CONV_DEPTHWISE;
     /* 1x1 on NCHW: the packed SGEMM reads the input in place (no reorders); on small maps the direct kernel's
      * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
-    if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && (p->OH * p->OW >= 196 || p->Kg >= 64))
+    if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
         return KERNO_CONV_GEMM_1X1;
     /* First layers (C <= 4) on NCHW: the few-channel direct kernel (vectors over output pixels) reads and
      * writes NCHW directly, where the blocked kernel would pad 3 channels to a block and im2col's GEMM has
