@@ -24,18 +24,18 @@ internal sealed class InputValidator
         foreach (string name in required.Keys)
             if (!inputs.ContainsKey(name))
                 throw new ArgumentException($"input '{name}' ({required[name].Type?.ToString() ?? "?"}) is required but was not given; expected inputs: {string.Join(", ", required.Keys)}");
-        var symbols = new Dictionary<string, (long Size, string Input)>(StringComparer.Ordinal);
+        Dictionary<string, (long Size, string Input)>? symbols = null; // made on the first symbolic dimension
         foreach ((string name, Value value) in inputs)
         {
             if (!required.TryGetValue(name, out NodeMetadata? meta) && !optional.TryGetValue(name, out meta))
                 throw new ArgumentException($"'{name}' is not an input of the model; expected inputs: {string.Join(", ", required.Keys)}");
             if (value is null)
                 throw new ArgumentException($"input '{name}' is null");
-            Check(name, meta.Type, value, symbols);
+            Check(name, meta.Type, value, ref symbols);
         }
     }
 
-    private void Check(string name, TypeInfo? type, Value value, Dictionary<string, (long, string)> symbols)
+    private void Check(string name, TypeInfo? type, Value value, ref Dictionary<string, (long, string)>? symbols)
     {
         switch (type)
         {
@@ -44,7 +44,7 @@ internal sealed class InputValidator
             case TensorTypeInfo t:
                 if (value is not Tensor tensor)
                     throw new ArgumentException($"input '{name}': expected a tensor {t}, given a {value.GetType().Name}");
-                CheckTensor(name, t, tensor, symbols);
+                CheckTensor(name, t, tensor, ref symbols);
                 return;
             case SequenceTypeInfo s:
                 if (value is not TensorSequence seq)
@@ -56,18 +56,18 @@ internal sealed class InputValidator
                 if (value is OptionalValue opt)
                 {
                     if (opt.Content is not null)
-                        Check(name, o.ElementType, opt.Content, symbols);
+                        Check(name, o.ElementType, opt.Content, ref symbols);
                     return;
                 }
                 // A plain tensor or sequence stands for a non-empty optional.
-                Check(name, o.ElementType, value, symbols);
+                Check(name, o.ElementType, value, ref symbols);
                 return;
             default:
                 throw new ArgumentException($"input '{name}': {type} inputs are not supported");
         }
     }
 
-    private void CheckTensor(string name, TensorTypeInfo type, Tensor tensor, Dictionary<string, (long Size, string Input)> symbols)
+    private void CheckTensor(string name, TensorTypeInfo type, Tensor tensor, ref Dictionary<string, (long Size, string Input)>? symbols)
     {
         if (type.ElementType != DataType.Undefined && tensor.DataType != type.ElementType)
             throw new ArgumentException($"input '{name}': expected element type {DataTypes.OnnxName(type.ElementType)}, given {DataTypes.OnnxName(tensor.DataType)}");
@@ -75,17 +75,19 @@ internal sealed class InputValidator
             throw new ArgumentException($"input '{name}': {tensor.Length} elements is over the limit of {maxElements} (MaxTensorElements)");
         if (type.Shape is null)
             return;
-        string expected = "[" + string.Join(",", type.Shape) + "]";
+        // Runs check every input: the message text is only built for a failure.
+        string Expected() => "[" + string.Join(",", type.Shape) + "]";
         if (type.Shape.Count != tensor.Rank)
-            throw new ArgumentException($"input '{name}': expected shape {expected} (rank {type.Shape.Count}), given {Tensor.FormatShape(tensor.Shape)} (rank {tensor.Rank})");
+            throw new ArgumentException($"input '{name}': expected shape {Expected()} (rank {type.Shape.Count}), given {Tensor.FormatShape(tensor.Shape)} (rank {tensor.Rank})");
         for (int i = 0; i < tensor.Rank; ++i)
         {
             Dim d = type.Shape[i];
             long given = tensor.Shape[i];
             if (d.IsKnown && d.Value != given)
-                throw new ArgumentException($"input '{name}': expected shape {expected}, given {Tensor.FormatShape(tensor.Shape)} (axis {i} should be {d.Value})");
+                throw new ArgumentException($"input '{name}': expected shape {Expected()}, given {Tensor.FormatShape(tensor.Shape)} (axis {i} should be {d.Value})");
             if (!d.IsKnown && d.Symbol is { Length: > 0 } sym)
             {
+                symbols ??= new Dictionary<string, (long Size, string Input)>(StringComparer.Ordinal);
                 if (symbols.TryGetValue(sym, out var seen) && seen.Size != given)
                     throw new ArgumentException($"input '{name}': dimension '{sym}' is {given} at axis {i}, but {seen.Size} in input '{seen.Input}'");
                 symbols[sym] = (given, name);

@@ -97,6 +97,12 @@ typedef void (*wino_output_fn)(const float* M, size_t ldm, size_t pstride, size_
 typedef void (*wino_gemm_fn)(const float* V, size_t ldv, const float* U, size_t Cp, size_t KB, float* M,
                              size_t ldm, size_t T);
 
+/* ---- NCHW pooling geometry (native/ops/pool.inc) ---------------------------------------------- */
+typedef struct pool_geom {
+    size_t H, W, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+    int is_max, count_include_pad;
+} pool_geom;
+
 typedef struct conv_kernels {
     int32_t isa;
     size_t block;
@@ -143,6 +149,8 @@ typedef struct conv_kernels {
                          int count_include_pad);
     void (*gap_blocked)(const float* x, float* y, size_t n, int is_max);
     float (*reduce_plane)(const float* x, size_t n, int is_max);
+    /* MaxPool / AveragePool of `planes` NCHW planes; 0 (nothing written) when the window is too wide for it. */
+    int (*pool_nchw)(const pool_geom* g, const float* x, float* y, size_t planes);
 } conv_kernels;
 
 /* The table of an ISA (NULL when that ISA is not built). */

@@ -107,6 +107,26 @@ kerno_status kerno_binary(int32_t op, const float* a, const int64_t* a_shape, in
 }
 
 /* ---- softmax ------------------------------------------------------------------------------------ */
+/* Many short contiguous rows (UltraFace's [4420, 2] scores): a row is shorter than a vector, so groups of rows
+ * are transposed into a buffer where they are interleaved, run through the interleaved kernel (vectorized
+ * across rows), and transposed back. */
+#define SOFTMAX_SHORT 16
+#define SOFTMAX_GROUP 64
+static void softmax_short_rows(const conv_kernels* k, const float* x, float* y, size_t rows, size_t len, int log_softmax)
+{
+    float t[SOFTMAX_SHORT * SOFTMAX_GROUP];
+    for (size_t r0 = 0; r0 < rows; r0 += SOFTMAX_GROUP) {
+        size_t g = rows - r0 < SOFTMAX_GROUP ? rows - r0 : SOFTMAX_GROUP;
+        const float* xs = x + r0 * len;
+        for (size_t r = 0; r < g; ++r)
+            for (size_t i = 0; i < len; ++i) t[i * g + r] = xs[r * len + i];
+        k->softmax(t, t, len, g, log_softmax);
+        float* ys = y + r0 * len;
+        for (size_t r = 0; r < g; ++r)
+            for (size_t i = 0; i < len; ++i) ys[r * len + i] = t[i * g + r];
+    }
+}
+
 kerno_status kerno_softmax(const float* x, float* y, int64_t outer, int64_t axis_len, int64_t inner, int32_t log_softmax)
 {
     if (!x || !y || outer < 0 || axis_len < 0 || inner < 0)
@@ -114,6 +134,10 @@ kerno_status kerno_softmax(const float* x, float* y, int64_t outer, int64_t axis
     const conv_kernels* k = conv_kernels_active();
     if (axis_len == 0)
         return KERNO_OK;
+    if (inner == 1 && axis_len <= SOFTMAX_SHORT) {
+        softmax_short_rows(k, x, y, (size_t)outer, (size_t)axis_len, log_softmax != 0);
+        return KERNO_OK;
+    }
     for (int64_t o = 0; o < outer; ++o) {
         const float* xo = x + o * axis_len * inner;
         float* yo = y + o * axis_len * inner;
@@ -246,6 +270,11 @@ kerno_status kerno_pool2d(int32_t kind, int32_t layout, const float* x, float* y
     size_t OH = (size_t)output_shape[2], OW = (size_t)output_shape[3];
     int is_max = kind == KERNO_POOL_MAX;
     if (layout == KERNO_LAYOUT_NCHW) {
+        pool_geom g = { H, W, OH, OW, (size_t)kernel[0], (size_t)kernel[1], (size_t)strides[0], (size_t)strides[1],
+                        (size_t)dilations[0], (size_t)dilations[1], (size_t)pads[0], (size_t)pads[1], (size_t)pads[2],
+                        (size_t)pads[3], is_max, count_include_pad != 0 };
+        if (k->pool_nchw(&g, x, y, N * C))
+            return KERNO_OK;
         for (size_t p = 0; p < N * C; ++p)
             pool_plane(is_max, x + p * H * W, y + p * OH * OW, H, W, OH, OW, (size_t)kernel[0], (size_t)kernel[1],
                        (size_t)strides[0], (size_t)strides[1], (size_t)pads[0], (size_t)pads[1], (size_t)pads[2],

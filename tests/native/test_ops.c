@@ -141,7 +141,9 @@ static void softmax_and_norms(void)
 {
     FOR_EACH_ISA {
         for (int it = 0; it < 20; ++it) {
-            int64_t outer = irand(1, 4), len = irand(1, 70), inner = irand(0, 1) ? 1 : irand(1, 21);
+            /* odd iterations: many short rows (the transposed path), past one group of rows */
+            int64_t outer = it % 2 ? irand(1, 150) : irand(1, 4), len = it % 2 ? irand(1, 17) : irand(1, 70);
+            int64_t inner = it % 2 || irand(0, 1) ? 1 : irand(1, 21);
             size_t n = (size_t)(outer * len * inner);
             float* x = falloc(n);
             float* y = falloc(n);
@@ -215,75 +217,120 @@ static void softmax_and_norms(void)
     }
 }
 
+/* One MaxPool/AveragePool geometry in both layouts (NCHWc only when the window fits the blocked kernel's
+ * assumptions: any) against a double-precision reference; returns 1 when every output matches. */
+static int check_pool(int kind, int cip, int64_t N, int64_t C, int64_t H, int64_t W, const int64_t* k, const int64_t* s,
+                      const int64_t* p, const int64_t* d, int ceil_mode)
+{
+    int64_t o[2];
+    const int64_t n[2] = { H, W };
+    for (int i = 0; i < 2; ++i) {
+        int64_t span = n[i] + p[i] + p[i + 2] - ((k[i] - 1) * d[i] + 1);
+        o[i] = span / s[i] + 1;
+        if (ceil_mode) {
+            o[i] = (span + s[i] - 1) / s[i] + 1;
+            if ((o[i] - 1) * s[i] >= n[i] + p[i]) --o[i]; /* the last window starts inside the image or left pad */
+        }
+    }
+    int64_t OH = o[0], OW = o[1];
+    int64_t in[4] = { N, C, H, W }, out[4] = { N, C, OH, OW };
+    float* x = falloc((size_t)(N * C * H * W));
+    float* y = falloc((size_t)(N * C * OH * OW));
+    int b = kerno_nchwc_block();
+    int64_t CB = (C + b - 1) / b;
+    float* xb = falloc((size_t)(N * CB * b * H * W));
+    float* yb = falloc((size_t)(N * CB * b * OH * OW));
+    float* y2 = falloc((size_t)(N * C * OH * OW));
+    int ok = kerno_pool2d(kind, KERNO_LAYOUT_NCHW, x, y, in, out, k, s, p, d, cip) == KERNO_OK;
+    kerno_reorder_nchw_to_nchwc(x, xb, N, C, H, W);
+    ok &= kerno_pool2d(kind, KERNO_LAYOUT_NCHWC, xb, yb, in, out, k, s, p, d, cip) == KERNO_OK;
+    kerno_reorder_nchwc_to_nchw(yb, y2, N, C, OH, OW);
+    for (int64_t pl = 0; pl < N * C && ok; ++pl)
+        for (int64_t oh = 0; oh < OH; ++oh)
+            for (int64_t ow = 0; ow < OW; ++ow) {
+                double acc = kind == KERNO_POOL_MAX ? -1e30 : 0;
+                int cnt = 0, cntp = 0;
+                for (int64_t ky = 0; ky < k[0]; ++ky)
+                    for (int64_t kx = 0; kx < k[1]; ++kx) {
+                        int64_t iy = oh * s[0] + ky * d[0] - p[0], ix = ow * s[1] + kx * d[1] - p[1];
+                        if (iy < H + p[2] && ix < W + p[3]) ++cntp;
+                        if (iy < 0 || ix < 0 || iy >= H || ix >= W) continue;
+                        double v = x[(pl * H + iy) * W + ix];
+                        acc = kind == KERNO_POOL_MAX ? (v > acc ? v : acc) : acc + v;
+                        ++cnt;
+                    }
+                if (kind == KERNO_POOL_AVG) acc = (cip ? cntp : cnt) ? acc / (cip ? cntp : cnt) : 0;
+                size_t i = (size_t)((pl * OH + oh) * OW + ow);
+                if (cnt == 0 && kind == KERNO_POOL_MAX) /* window only in padding: -inf */
+                    ok &= isinf(y[i]) && y[i] < 0 && isinf(y2[i]) && y2[i] < 0;
+                else
+                    ok &= close_to(y[i], acc) && close_to(y2[i], acc);
+            }
+    kerno_aligned_free(x); kerno_aligned_free(y); kerno_aligned_free(xb); kerno_aligned_free(yb); kerno_aligned_free(y2);
+    return ok;
+}
+
 static void pooling(void)
 {
     int iters = light ? 10 : 60;
     FOR_EACH_ISA {
         for (int it = 0; it < iters; ++it) {
-            int64_t N = irand(1, 2), C = irand(1, 35), H = irand(1, 17), W = irand(1, 17);
+            /* widths past two vectors of every ISA, so the vector bodies and their tails both run */
+            int64_t N = irand(1, 2), C = irand(1, 35), H = irand(1, 17), W = irand(1, it % 2 ? 17 : 70);
             int64_t k[2] = { irand(1, 4), irand(1, 4) }, s[2] = { irand(1, 3), irand(1, 3) }, d[2] = { irand(1, 2), irand(1, 2) };
             int64_t p[4] = { irand(0, 2), irand(0, 2), irand(0, 2), irand(0, 2) };
             for (int i = 0; i < 4; ++i) if (p[i] >= k[i % 2]) p[i] = k[i % 2] - 1;
             if (H + p[0] + p[2] < (k[0] - 1) * d[0] + 1) H = (k[0] - 1) * d[0] + 1;
             if (W + p[1] + p[3] < (k[1] - 1) * d[1] + 1) W = (k[1] - 1) * d[1] + 1;
-            int64_t OH = (H + p[0] + p[2] - ((k[0] - 1) * d[0] + 1)) / s[0] + 1;
-            int64_t OW = (W + p[1] + p[3] - ((k[1] - 1) * d[1] + 1)) / s[1] + 1;
-            int kind = irand(0, 1), cip = irand(0, 1);
-            int64_t in[4] = { N, C, H, W }, out[4] = { N, C, OH, OW };
-            float* x = falloc((size_t)(N * C * H * W));
-            float* y = falloc((size_t)(N * C * OH * OW));
+            int kind = irand(0, 1), cip = irand(0, 1), ceil_mode = irand(0, 1);
+            CHECK_MSG(check_pool(kind, cip, N, C, H, W, k, s, p, d, ceil_mode), "pool kind %d cip %d ceil %d %lldx%lld k %lldx%lld s %lldx%lld",
+                      kind, cip, ceil_mode, (long long)H, (long long)W, (long long)k[0], (long long)k[1], (long long)s[0], (long long)s[1]);
+            /* global pools */
+            int64_t HW = H * W;
+            float* x = falloc((size_t)(N * C * HW));
             int b = kerno_nchwc_block();
             int64_t CB = (C + b - 1) / b;
-            float* xb = falloc((size_t)(N * CB * b * H * W));
-            float* yb = falloc((size_t)(N * CB * b * OH * OW));
-            float* y2 = falloc((size_t)(N * C * OH * OW));
-            CHECK(kerno_pool2d(kind, KERNO_LAYOUT_NCHW, x, y, in, out, k, s, p, d, cip) == KERNO_OK);
+            float* xb = falloc((size_t)(N * CB * b * HW));
             kerno_reorder_nchw_to_nchwc(x, xb, N, C, H, W);
-            CHECK(kerno_pool2d(kind, KERNO_LAYOUT_NCHWC, xb, yb, in, out, k, s, p, d, cip) == KERNO_OK);
-            kerno_reorder_nchwc_to_nchw(yb, y2, N, C, OH, OW);
-            int ok = 1;
-            for (int64_t pl = 0; pl < N * C; ++pl)
-                for (int64_t oh = 0; oh < OH; ++oh)
-                    for (int64_t ow = 0; ow < OW; ++ow) {
-                        double acc = kind == KERNO_POOL_MAX ? -1e30 : 0;
-                        int cnt = 0, cntp = 0;
-                        for (int64_t ky = 0; ky < k[0]; ++ky)
-                            for (int64_t kx = 0; kx < k[1]; ++kx) {
-                                int64_t iy = oh * s[0] + ky * d[0] - p[0], ix = ow * s[1] + kx * d[1] - p[1];
-                                if (iy < H + p[2] && ix < W + p[3]) ++cntp;
-                                if (iy < 0 || ix < 0 || iy >= H || ix >= W) continue;
-                                double v = x[(pl * H + iy) * W + ix];
-                                acc = kind == KERNO_POOL_MAX ? (v > acc ? v : acc) : acc + v;
-                                ++cnt;
-                            }
-                        if (kind == KERNO_POOL_AVG) acc = (cip ? cntp : cnt) ? acc / (cip ? cntp : cnt) : 0;
-                        size_t o = (size_t)((pl * OH + oh) * OW + ow);
-                        if (cnt == 0 && kind == KERNO_POOL_MAX) { /* window only in padding: -inf */
-                            ok &= isinf(y[o]) && y[o] < 0 && isinf(y2[o]) && y2[o] < 0;
-                            continue;
-                        }
-                        ok &= close_to(y[o], acc) && close_to(y2[o], acc);
-                    }
-            CHECK_MSG(ok, "pool kind %d cip %d", kind, cip);
-            /* global pools */
             float* g = falloc((size_t)(N * C));
             float* gb = falloc((size_t)(N * CB * b));
-            CHECK(kerno_global_pool(kind, KERNO_LAYOUT_NCHW, x, g, N, C, H * W) == KERNO_OK);
-            CHECK(kerno_global_pool(kind, KERNO_LAYOUT_NCHWC, xb, gb, N, C, H * W) == KERNO_OK);
+            CHECK(kerno_global_pool(kind, KERNO_LAYOUT_NCHW, x, g, N, C, HW) == KERNO_OK);
+            CHECK(kerno_global_pool(kind, KERNO_LAYOUT_NCHWC, xb, gb, N, C, HW) == KERNO_OK);
+            int ok = 1;
             for (int64_t pl = 0; pl < N * C; ++pl) {
                 double acc = kind == KERNO_POOL_MAX ? -1e30 : 0;
-                for (int64_t i = 0; i < H * W; ++i) {
-                    double v = x[pl * H * W + i];
+                for (int64_t i = 0; i < HW; ++i) {
+                    double v = x[pl * HW + i];
                     acc = kind == KERNO_POOL_MAX ? (v > acc ? v : acc) : acc + v;
                 }
-                if (kind == KERNO_POOL_AVG) acc /= (double)(H * W);
+                if (kind == KERNO_POOL_AVG) acc /= (double)HW;
                 int64_t n = pl / C, c = pl % C;
                 ok &= close_to(g[pl], acc) && close_to(gb[(n * CB + c / b) * b + c % b], acc);
             }
             CHECK_MSG(ok, "global pool kind %d", kind);
-            kerno_aligned_free(x); kerno_aligned_free(y); kerno_aligned_free(xb); kerno_aligned_free(yb);
-            kerno_aligned_free(y2); kerno_aligned_free(g); kerno_aligned_free(gb);
+            kerno_aligned_free(x); kerno_aligned_free(xb); kerno_aligned_free(g); kerno_aligned_free(gb);
         }
+        for (int kind = KERNO_POOL_MAX; kind <= KERNO_POOL_AVG; ++kind)
+            for (int cip = 0; cip < 2; ++cip) {
+                /* SqueezeNet's 3x3/2 ceil-mode pool and ShuffleNet's 3x3/2 average pool with pads */
+                int64_t k3[2] = { 3, 3 }, s2[2] = { 2, 2 }, d1[2] = { 1, 1 }, p0[4] = { 0 }, p1[4] = { 1, 1, 1, 1 };
+                CHECK_MSG(check_pool(kind, cip, 1, 3, 27, 27, k3, s2, p0, d1, 1), "3x3/2 ceil kind %d", kind);
+                CHECK_MSG(check_pool(kind, cip, 1, 3, 28, 28, k3, s2, p1, d1, 0), "3x3/2 pad 1 kind %d", kind);
+                /* pads as large as the window: edge windows lie wholly in the padding */
+                int64_t k2[2] = { 2, 2 }, p2[4] = { 2, 2, 2, 2 };
+                CHECK_MSG(check_pool(kind, cip, 1, 2, 5, 6, k2, s2, p2, d1, 0), "window in padding kind %d", kind);
+                /* rows wider than one chunk of the NCHW kernel's row buffer */
+                int64_t k13[2] = { 1, 3 }, s1[2] = { 1, 1 }, s13[2] = { 1, 3 }, pw[4] = { 0, 2, 0, 1 };
+                CHECK_MSG(check_pool(kind, cip, 1, 1, 2, 2500, k13, s1, pw, d1, 0), "wide row kind %d", kind);
+                CHECK_MSG(check_pool(kind, cip, 1, 1, 2, 5000, k13, s13, pw, d1, 1), "wide strided row kind %d", kind);
+                /* a window wider than the row buffer (the scalar path) */
+                int64_t dw[2] = { 1, 2100 };
+                CHECK_MSG(check_pool(kind, cip, 1, 1, 2, 4300, k13, s1, p0, dw, 0), "huge window kind %d", kind);
+                /* stride 1 and 2 with dilation, tiny planes */
+                int64_t d2[2] = { 2, 2 };
+                CHECK_MSG(check_pool(kind, cip, 2, 2, 5, 5, k3, s2, p1, d2, 1), "dilated kind %d", kind);
+                CHECK_MSG(check_pool(kind, cip, 1, 1, 1, 1, k2, s1, p1, d1, 0), "1x1 plane kind %d", kind);
+            }
     }
     int64_t in[4] = { 1, 1, 4, 4 }, out[4] = { 1, 1, 3, 3 }, k[2] = { 2, 2 }, s[2] = { 1, 1 }, p[4] = { 0 }, d[2] = { 1, 1 };
     float t[16] = { 0 };

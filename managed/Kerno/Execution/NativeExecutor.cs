@@ -349,15 +349,15 @@ internal sealed class NativeExecutor : IDisposable
     }
 
     /// <summary>The plan for these inputs, and whether the run should record shapes to make one.</summary>
-    private ExecutionPlan Choose(Value?[] feeds, out bool record)
+    private ExecutionPlan Choose(IReadOnlyDictionary<string, Value> inputs, out bool record)
     {
         record = false;
-        if (staticPlan is not null && Matches(staticPlan, feeds))
+        if (staticPlan is not null && Matches(staticPlan, inputs))
             return staticPlan;
         var shapes = new List<int[]>();
         foreach (int id in compiled.InputIds)
         {
-            if (feeds[id] is not Tensor t)
+            if (Feed(inputs, id) is not Tensor t)
                 return dynamicPlan;
             shapes.Add(t.Shape.ToArray());
         }
@@ -367,13 +367,17 @@ internal sealed class NativeExecutor : IDisposable
         return dynamicPlan;
     }
 
-    private bool Matches(ExecutionPlan plan, Value?[] feeds)
+    private bool Matches(ExecutionPlan plan, IReadOnlyDictionary<string, Value> inputs)
     {
         foreach (int id in compiled.InputIds)
-            if (feeds[id] is not Tensor t || !t.Shape.SequenceEqual(plan.Shapes[id]))
+            if (Feed(inputs, id) is not Tensor t || !t.Shape.SequenceEqual(plan.Shapes[id]))
                 return false;
         return true;
     }
+
+    /// <summary>The value fed for graph input <paramref name="id"/>, or null.</summary>
+    private Value? Feed(IReadOnlyDictionary<string, Value> inputs, int id) =>
+        inputs.TryGetValue(compiled.ValueNames[id], out Value? v) ? v : null;
 
     /// <summary>Runs the graph. <paramref name="outputs"/> (optional, per graph output) are tensors to write the
     /// results into. Returns the graph outputs in declaration order.</summary>
@@ -381,18 +385,14 @@ internal sealed class NativeExecutor : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         using RunLimits.Scope limit = RunLimits.Enter(maxTensorElements);
-        var feeds = new Value?[compiled.ValueNames.Length];
-        foreach ((string name, Value value) in inputs)
-            if (compiled.ValueIds.TryGetValue(name, out int id))
-                feeds[id] = value;
-        ExecutionPlan plan = Choose(feeds, out bool record);
+        ExecutionPlan plan = Choose(inputs, out bool record);
         RunContext context = plan.Rent(pool, this);
         var results = new Value?[compiled.OutputIds.Length];
         try
         {
             context.Cancellation = cancellation;
             foreach (int id in compiled.InputIds)
-                context.Slots[id] = feeds[id];
+                context.Slots[id] = Feed(inputs, id);
             if (outputs is not null)
                 for (int i = 0; i < outputs.Length; ++i)
                     context.Overrides[compiled.OutputIds[i]] = outputs[i];

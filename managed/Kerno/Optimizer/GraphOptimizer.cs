@@ -21,6 +21,7 @@ public static class GraphOptimizer
         {
             passes.Add(new CancelTransposes());
             passes.Add(new FoldBatchNormIntoConv());
+            passes.Add(new FoldAddIntoConvBias());
             passes.Add(new FuseMatMulBias());
             passes.Add(new FuseResidualAdd());
             passes.Add(new FuseActivation());

@@ -102,6 +102,14 @@ internal static class KernelSelector
                 return new ConcatStep(node, opset, reference);
             case "Transpose":
                 return new TransposeStep(node, opset, reference);
+            case "Reshape" when opset < 5:
+                return node.GetInts("shape") is { } shape ? new ReshapeStep(node, opset, reference, shape) : null;
+            case "Reshape" when node.Inputs.Count == 2:
+                return Optimizer.GraphEdits.Constant(graph, node.Inputs[1]) is Tensor<long> { Rank: 1 } target ? new ReshapeStep(node, opset, reference, target.ToInt64Array()) : null;
+            case "Exp":
+                return new ExpStep(node, opset, reference);
+            case "Slice":
+                return Slice(node, opset, reference, graph);
             case "Dropout" when node.Outputs.Skip(1).All(o => o.Length == 0 || !IsRead(graph, o))
                 && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || Optimizer.GraphEdits.Constant(graph, node.Inputs[2]) is Tensor<bool> { Length: 1 } t && !t[0])
                 && (opset >= 7 || node.GetInt("is_test", 0) != 0):
@@ -118,6 +126,20 @@ internal static class KernelSelector
     /// <summary>True when some node (or a graph output) reads <paramref name="name"/>.</summary>
     private static bool IsRead(ComputeGraph graph, string name) =>
         graph.Outputs.Any(o => o.Name == name) || graph.Nodes.Any(n => GraphScopes.AllInputs(n).Contains(name));
+
+    /// <summary>A Slice whose starts/ends/axes/steps are known now (attributes, or constant inputs from opset 10).</summary>
+    private static SliceStep? Slice(Node node, long opset, ReferenceKernel reference, ComputeGraph graph)
+    {
+        if (opset < 10)
+            return node.GetInts("starts") is { } s && node.GetInts("ends") is { } e ? new SliceStep(node, opset, reference, s, e, node.GetInts("axes"), null) : null;
+        long[]? Ints(int i) => node.Inputs.Count > i && node.Inputs[i].Length > 0
+            && Optimizer.GraphEdits.Constant(graph, node.Inputs[i]) is { Rank: 1, DataType: DataType.Int64 or DataType.Int32 } t ? t.ToInt64Array() : null;
+        bool Absent(int i) => node.Inputs.Count <= i || node.Inputs[i].Length == 0;
+        long[]? starts = Ints(1), ends = Ints(2), axes = Ints(3), steps = Ints(4);
+        if (starts is null || ends is null || (axes is null && !Absent(3)) || (steps is null && !Absent(4)))
+            return null;
+        return new SliceStep(node, opset, reference, starts, ends, axes, steps);
+    }
 
     private static float? Bound(ComputeGraph graph, Node clip, int input, float absent)
     {

@@ -1,62 +1,81 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Kerno.Execution;
 using Kerno.Graph;
 using Kerno.Reference;
 
 namespace Kerno.Planning;
 
-/// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads.</summary>
+/// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads, on
+/// libkerno's pool kernel. Attributes are read once; a run only computes the output size.</summary>
 internal sealed unsafe class Pool2dStep : KernelStep
 {
     private readonly bool max;
 
-    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => max = node.OpType == "MaxPool";
+    /// <summary>kh, kw, sh, sw, dh, dw, pad top, left, bottom, right, count_include_pad; null when the node is
+    /// outside what the kernel handles (the reference kernel runs it).</summary>
+    private readonly int[]? attrs;
+    private readonly bool ceil;
+
+    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference)
+    {
+        max = node.OpType == "MaxPool";
+        long[]? kernel = node.GetInts("kernel_shape");
+        long[] strides = node.GetInts("strides") ?? [1, 1];
+        long[] dil = node.GetInts("dilations") ?? [1, 1];
+        long[] pads = node.GetInts("pads") ?? [0, 0, 0, 0];
+        ceil = node.GetInt("ceil_mode", 0) != 0;
+        if (kernel is not { Length: 2 } || strides.Length != 2 || dil.Length != 2 || pads.Length != 4
+            || node.GetString("auto_pad", "NOTSET") is not ("NOTSET" or "") || (max && node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
+            || kernel.Concat(strides).Concat(dil).Any(v => v < 1 || v > 1 << 16) || pads.Any(v => v < 0 || v > 1 << 16))
+            return;
+        attrs = [(int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1],
+            (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3], (int)node.GetInt("count_include_pad", 0)];
+    }
 
     public override string KernelName => max ? "maxpool2d" : "avgpool2d";
 
-    private int[]? Geometry(ReadOnlySpan<int> x, out int[] p)
+    /// <summary>Output height and width for an input of <paramref name="x"/> (rank 4), or false when the window does not fit.</summary>
+    private bool OutputSize(ReadOnlySpan<int> x, out int oh, out int ow)
     {
-        p = [];
-        long[]? kernel = Node.GetInts("kernel_shape");
-        long[] strides = Node.GetInts("strides") ?? [1, 1];
-        long[] dil = Node.GetInts("dilations") ?? [1, 1];
-        long[] pads = Node.GetInts("pads") ?? [0, 0, 0, 0];
-        bool ceil = Node.GetInt("ceil_mode", 0) != 0;
-        if (x.Length != 4 || kernel is not { Length: 2 } || strides.Length != 2 || dil.Length != 2 || pads.Length != 4
-            || Node.GetString("auto_pad", "NOTSET") is not ("NOTSET" or "") || (max && Node.Outputs.Count > 1 && Node.Outputs[1].Length > 0)
-            || kernel.Concat(strides).Concat(dil).Any(v => v < 1 || v > 1 << 16) || pads.Any(v => v < 0 || v > 1 << 16))
-            return null;
-        var o = new int[2];
+        oh = ow = 0;
+        // Empty tensors go to the reference kernel (libkerno's pool wants positive sizes).
+        if (attrs is not { } a || x.Length != 4 || x[0] <= 0 || x[1] <= 0 || x[2] <= 0 || x[3] <= 0)
+            return false;
+        Span<int> o = stackalloc int[2];
         for (int d = 0; d < 2; ++d)
         {
-            int dk = (int)((kernel[d] - 1) * dil[d] + 1), n = x[2 + d], s = (int)strides[d], pb = (int)pads[d], pe = (int)pads[d + 2];
+            int dk = (a[d] - 1) * a[4 + d] + 1, n = x[2 + d], s = a[2 + d], pb = a[6 + d], pe = a[8 + d];
             int span = n + pb + pe - dk;
             if (span < 0)
-                return null;
+                return false;
             if (ceil)
             {
+                // the last window must start inside the image or the leading padding
                 o[d] = (span + s - 1) / s + 1;
                 if ((o[d] - 1) * s >= n + pb)
                     o[d]--;
             }
             else
                 o[d] = span / s + 1;
+            // pads as large as the window can leave a ceil-mode size below the floor one: the reference judges it
+            if (o[d] != span / s + 1 && o[d] != (span + s - 1) / s + 1)
+                return false;
         }
-        // kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, include-pad
-        p = [(int)kernel[0], (int)kernel[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3],
-            (int)Node.GetInt("count_include_pad", 0)];
-        return [x[0], x[1], o[0], o[1]];
+        (oh, ow) = (o[0], o[1]);
+        return true;
     }
 
     public override void Execute(RunContext context)
     {
-        if (context.Slots[Inputs[0]] is not Tensor<float> x || Geometry(x.Shape, out int[] p) is not { } shape)
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || !OutputSize(x.Shape, out int oh, out int ow))
         {
             RunReference(context);
             return;
         }
-        Tensor<float> y = context.Output(Outputs[0], shape);
-        int planes = shape[0] * shape[1], h = x.Shape[2], w = x.Shape[3], oh = shape[2], ow = shape[3];
+        int[] a = attrs!;
+        Tensor<float> y = context.Output(Outputs[0], [x.Shape[0], x.Shape[1], oh, ow]);
+        int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         if (x.Length != (long)planes * h * w || y.Length != (long)planes * oh * ow)
             throw Fail("size mismatch");
         fixed (float* px = x.Span, py = y.Span)
@@ -64,81 +83,17 @@ internal sealed unsafe class Pool2dStep : KernelStep
             LoopJob job = context.Loop;
             job.P0 = px;
             job.P1 = py;
-            (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+            (job.I0, job.I1, job.I2, job.I3, job.I4, job.I5, job.I6, job.I7, job.I8, job.I9, job.I10) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
             (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
-            bool parallel = (long)planes * oh * ow * p[0] * p[1] >= 1 << 15;
-            if (max && p[4] == 1 && p[5] == 1 && UseVectorMax)
-            {
-                // Separable vectorized max: per output row, max over the window's input rows, then over the
-                // window's columns, then every stride-th column.
-                job.Body = &MaxPlane;
-                job.Run(context.Pool, planes, parallel);
-            }
-            else if (UseNative)
-            {
-                // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor).
-                int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
-                job.F0 = planes;
-                job.F1 = chunks;
-                job.Body = &NativeChunk;
-                job.Run(context.Pool, chunks, parallel);
-            }
-            else
-            {
-                job.Body = &Plane;
-                job.Run(context.Pool, planes, parallel);
-            }
+            // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor) split across the threads.
+            bool parallel = (long)planes * oh * ow * a[0] * a[1] >= 1 << 15;
+            int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
+            job.F0 = planes;
+            job.F1 = chunks;
+            job.Body = &NativeChunk;
+            job.Run(context.Pool, chunks, parallel);
         }
         context.Slots[Outputs[0]] = y;
-    }
-
-    /// <summary>libkerno's pooling (true) or the managed loop (false; tests).</summary>
-    internal static bool UseNative { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") != "managed";
-
-    /// <summary>The separable vectorized MaxPool for undilated windows (true), else libkerno's kernel.</summary>
-    internal static bool UseVectorMax { get; set; } = Environment.GetEnvironmentVariable("KERNO_POOL") is not ("native" or "managed");
-
-    [System.Runtime.CompilerServices.SkipLocalsInit]
-    private static void MaxPlane(LoopJob j, int plane)
-    {
-        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, pt = j.I6, pl = j.I7;
-        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
-        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
-        int span = (ow - 1) * sw + 1;          // window starts the output row needs
-        int width = span + kw - 1;              // padded input columns read
-        const int stackLimit = 4096;
-        Span<float> rowBuf = width + span <= stackLimit ? stackalloc float[width + span] : new float[width + span];
-        Span<float> row = rowBuf[..width], acc = rowBuf.Slice(width, span);
-        // Columns outside the image stay -inf (padding never wins a max).
-        row.Fill(float.NegativeInfinity);
-        // Input column ix sits at row[ix + pl] (pads are >= 0).
-        int copyCount = Math.Max(0, Math.Min(w, width - pl));
-        int vw = Vector<float>.Count;
-        for (int i = 0; i < oh; ++i)
-        {
-            acc.Fill(float.NegativeInfinity);
-            bool any = false;
-            for (int ki = 0; ki < kh; ++ki)
-            {
-                int iy = i * sh - pt + ki;
-                if ((uint)iy >= (uint)h)
-                    continue;
-                any = true;
-                new ReadOnlySpan<float>(src + (long)iy * w, copyCount).CopyTo(row.Slice(pl, copyCount));
-                for (int kj = 0; kj < kw; ++kj)
-                {
-                    ReadOnlySpan<float> shifted = row.Slice(kj, span);
-                    int x = 0;
-                    for (; x + vw <= span; x += vw)
-                        Vector.Max(new Vector<float>(acc.Slice(x, vw)), new Vector<float>(shifted.Slice(x, vw))).CopyTo(acc.Slice(x, vw));
-                    for (; x < span; ++x)
-                        acc[x] = Math.Max(acc[x], shifted[x]);
-                }
-            }
-            float* o = dst + (long)i * ow;
-            for (int x = 0; x < ow; ++x)
-                o[x] = any ? acc[x * sw] : float.NegativeInfinity;
-        }
     }
 
     private static void NativeChunk(LoopJob j, int chunk)
@@ -159,45 +114,6 @@ internal sealed unsafe class Pool2dStep : KernelStep
         Kernels.NnKernels.Pool2d(j.I15 != 0 ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, Kernels.TensorLayout.Nchw, x, y,
             inShape, outShape, kernel, strides, pads, dilations, j.I10 != 0);
     }
-
-    private static void Plane(LoopJob j, int plane)
-    {
-        int kh = j.I0, kw = j.I1, sh = j.I2, sw = j.I3, dh = j.I4, dw = j.I5, pt = j.I6, pl = j.I7, pb = j.I8, pr = j.I9;
-        bool includePad = j.I10 != 0, max = j.I15 != 0;
-        int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
-        float* src = j.P0 + (long)plane * h * w, dst = j.P1 + (long)plane * oh * ow;
-        for (int i = 0; i < oh; ++i)
-        {
-            for (int jx = 0; jx < ow; ++jx)
-            {
-                float acc = max ? float.NegativeInfinity : 0;
-                int count = 0, padded = 0;
-                for (int ki = 0; ki < kh; ++ki)
-                {
-                    int iy = i * sh - pt + ki * dh;
-                    bool rowIn = (uint)iy < (uint)h;
-                    bool rowPadded = iy >= -pt && iy < h + pb;
-                    float* srow = src + (long)iy * w;
-                    for (int kj = 0; kj < kw; ++kj)
-                    {
-                        int ix = jx * sw - pl + kj * dw;
-                        if (rowPadded && ix >= -pl && ix < w + pr)
-                            ++padded;
-                        if (!rowIn || (uint)ix >= (uint)w)
-                            continue;
-                        float v = srow[ix];
-                        if (max)
-                            acc = float.IsNaN(v) || v > acc ? v : acc;
-                        else
-                            acc += v;
-                        ++count;
-                    }
-                }
-                int div = includePad ? padded : count;
-                dst[i * ow + jx] = max ? (count == 0 ? float.NegativeInfinity : acc) : div == 0 ? 0 : acc / div;
-            }
-        }
-    }
 }
 
 /// <summary>GlobalAveragePool / GlobalMaxPool over float NC... tensors.</summary>
@@ -209,6 +125,7 @@ internal sealed unsafe class GlobalPoolStep : KernelStep
 
     public override string KernelName => max ? "global-maxpool" : "global-avgpool";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
         if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0)
@@ -252,12 +169,13 @@ internal sealed unsafe class GlobalPoolStep : KernelStep
 }
 
 /// <summary>Concat of float tensors: one block copy per input per outer index.</summary>
-internal sealed class ConcatStep : KernelStep
+internal sealed unsafe class ConcatStep : KernelStep
 {
     public ConcatStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
 
     public override string KernelName => "concat";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
         if (Inputs.Length == 0 || Inputs.Any(i => i < 0 || context.Slots[i] is not Tensor<float>))
@@ -306,96 +224,30 @@ internal sealed class ConcatStep : KernelStep
         for (int d = axis + 1; d < rank; ++d)
             inner *= shape[d];
         long rowOut = total * inner, offset = 0;
-        Span<float> ys = y.Span;
-        foreach (int id in Inputs)
+        if (y.Length != outer * rowOut)
+            throw Fail("size mismatch");
+        fixed (float* py = y.Span)
         {
-            var t = (Tensor<float>)context.Slots[id]!;
-            int block = (int)(t.Shape[axis] * inner);
-            ReadOnlySpan<float> src = t.Span;
-            for (long o = 0; o < outer; ++o)
-                src.Slice((int)(o * block), block).CopyTo(ys.Slice((int)(o * rowOut + offset), block));
-            offset += block;
-        }
-        context.Slots[Outputs[0]] = y;
-    }
-}
-
-/// <summary>Transpose of float tensors (rank &lt;= 6) with a strided gather over the output.</summary>
-internal sealed unsafe class TransposeStep : KernelStep
-{
-    public TransposeStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
-
-    public override string KernelName => "transpose";
-
-    public override void Execute(RunContext context)
-    {
-        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank is 0 or > 6 || x.Length == 0)
-        {
-            RunReference(context);
-            return;
-        }
-        int rank = x.Rank;
-        long[]? permAttr = Node.GetInts("perm");
-        // A malformed perm (wrong length, out of range, repeated) is the reference kernel's to report.
-        if (permAttr is not null && (permAttr.Length != rank || permAttr.Any(p => p < 0 || p >= rank)))
-        {
-            RunReference(context);
-            return;
-        }
-        Span<int> perm = stackalloc int[rank];
-        for (int d = 0; d < rank; ++d)
-            perm[d] = permAttr is null ? rank - 1 - d : (int)permAttr[d];
-        Span<bool> seen = stackalloc bool[rank];
-        foreach (int p in perm)
-        {
-            if ((uint)p >= (uint)rank || seen[p])
+            foreach (int id in Inputs)
             {
-                RunReference(context);
-                return;
-            }
-            seen[p] = true;
-        }
-        Span<int> shape = stackalloc int[rank];
-        Span<long> inStride = stackalloc long[rank];
-        long s = 1;
-        for (int d = rank - 1; d >= 0; --d)
-        {
-            inStride[d] = s;
-            s *= x.Shape[d];
-        }
-        Span<long> stride = stackalloc long[rank]; // input stride of each output axis
-        for (int d = 0; d < rank; ++d)
-        {
-            shape[d] = x.Shape[perm[d]];
-            stride[d] = inStride[perm[d]];
-        }
-        Tensor<float> y = context.Output(Outputs[0], shape);
-        Span<int> index = stackalloc int[rank];
-        index.Clear();
-        int last = shape[rank - 1];
-        long lastStride = stride[rank - 1];
-        fixed (float* px = x.Span, py = y.Span)
-        {
-            float* dst = py;
-            long rows = y.Length / last;
-            for (long r = 0; r < rows; ++r)
-            {
-                long src = 0;
-                for (int d = 0; d < rank - 1; ++d)
-                    src += index[d] * stride[d];
-                float* p = px + src;
-                if (lastStride == 1)
-                    new ReadOnlySpan<float>(p, last).CopyTo(new Span<float>(dst, last));
-                else
-                    for (int i = 0; i < last; ++i)
-                        dst[i] = p[i * lastStride];
-                dst += last;
-                for (int d = rank - 2; d >= 0; --d)
+                var t = (Tensor<float>)context.Slots[id]!;
+                long block = t.Shape[axis] * inner;
+                if (t.Length != outer * block)
+                    throw Fail("size mismatch");
+                fixed (float* pt = t.Span)
                 {
-                    if (++index[d] < shape[d])
-                        break;
-                    index[d] = 0;
+                    float* src = pt, dst = py + offset;
+                    for (long o = 0; o < outer; ++o, src += block, dst += rowOut)
+                    {
+                        // short rows (UltraFace's [4420, 2] + [4420, 2] boxes) copy faster without a call per row
+                        if (block <= 8)
+                            for (int i = 0; i < block; ++i)
+                                dst[i] = src[i];
+                        else
+                            Buffer.MemoryCopy(src, dst, block * sizeof(float), block * sizeof(float));
+                    }
                 }
+                offset += block;
             }
         }
         context.Slots[Outputs[0]] = y;

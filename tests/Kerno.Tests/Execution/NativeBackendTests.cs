@@ -10,7 +10,7 @@ namespace Kerno.Tests.Execution;
 /// <summary>The native backend computes what the reference backend computes, on graphs that reach every kernel path.</summary>
 public class NativeBackendTests
 {
-    private static Tensor<float> Random(Random rng, params int[] shape)
+    internal static Tensor<float> Random(Random rng, params int[] shape)
     {
         var t = new Tensor<float>(shape);
         foreach (ref float v in t.Span)
@@ -18,7 +18,7 @@ public class NativeBackendTests
         return t;
     }
 
-    private static Model ModelOf(GraphBuilder b, long opset = 17)
+    internal static Model ModelOf(GraphBuilder b, long opset = 17)
     {
         var model = new Model { Graph = b.Graph, IrVersion = 8 };
         model.OpsetImports[""] = opset;
@@ -29,7 +29,7 @@ public class NativeBackendTests
     private static AttributeValue Str(string name, string v) => new() { Name = name, Kind = AttributeKind.String, String = v };
 
     /// <summary>Runs <paramref name="make"/>'s model on both backends (native at 1 and 2 threads) and compares every output.</summary>
-    private static void AssertSame(Func<Model> make, Dictionary<string, Tensor> feeds, OptimizationLevel level = OptimizationLevel.All,
+    internal static void AssertSame(Func<Model> make, Dictionary<string, Tensor> feeds, OptimizationLevel level = OptimizationLevel.All,
         double tolerance = 1e-4, string? expectKernel = null)
     {
         using var reference = new InferenceSession(make(), new SessionOptions { OptimizationLevel = level });

@@ -41,6 +41,25 @@ public class ShapeInferenceTests
     }
 
     [Test]
+    public void ConstantTooLargeToFoldStillHasItsType()
+    {
+        // Y = X * Constant([4420, 2]): the constant is over the folding limit, its type is still known (UltraFace's priors).
+        var g = new GraphProto { Name = "g" };
+        g.Input.Add(Value("X", DataType.Float, 1, 4420, 2));
+        g.Output.Add(new ValueInfoProto { Name = "Y" });
+        var priors = new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = RawTensor("p", DataType.Float, new byte[4420 * 2 * 4], 4420, 2) };
+        g.Node.Add(Node("Constant", [], ["P"], "priors", "", priors));
+        g.Node.Add(Node("Mul", ["X", "P"], ["Y"]));
+        Model m = ModelReader.Load(Model(g).Bytes());
+        ShapeInferencer.Infer(m);
+        Assert.Multiple(() =>
+        {
+            Assert.That(TypeOf(m, "P"), Is.EqualTo("tensor(float)[4420,2]"));
+            Assert.That(TypeOf(m, "Y"), Is.EqualTo("tensor(float)[1,4420,2]"));
+        });
+    }
+
+    [Test]
     public void ShapeComputationChainIsFoldedIntoReshape()
     {
         // Y = Reshape(X, Concat(Shape(X)[0:1], [-1])) : [2,3,4] -> [2,12]

@@ -116,6 +116,44 @@ public class StructuralPassTests
     }
 
     [Test]
+    public void PerChannelAddFoldsIntoTheConvBias()
+    {
+        var b = new GraphBuilder().Input("x", 1, 1, 3, 3).Output("y");
+        b.Constant("w", new Tensor<float>([1f, 2f], 2, 1, 1, 1)).Constant("b", Tensor.Vector(0.5f, -1f));
+        b.Constant("c", new Tensor<float>([3f, 4f], 1, 2, 1, 1));
+        b.Node("Conv", ["x", "w", "b"], ["v"]);
+        b.Node("Add", ["c", "v"], ["y"]);
+        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.True);
+        Node conv = b.Graph.Nodes.Single();
+        Assert.That(conv.Outputs[0], Is.EqualTo("y"));
+        Assert.That(((Tensor<float>)b.Graph.Initializers[conv.Inputs[2]]).Span.ToArray(), Is.EqualTo(new[] { 3.5f, 3f }));
+        Assert.That(((Tensor<float>)b.Graph.Initializers["b"]).Span.ToArray(), Is.EqualTo(new[] { 0.5f, -1f }), "the original bias is never modified");
+    }
+
+    [TestCase(new[] { 2 }, TestName = "AddThatIsNotPerChannelStays([2]: broadcasts along W)")]
+    [TestCase(new[] { 1, 1, 2, 1, 1 }, TestName = "AddThatIsNotPerChannelStays(rank 5: raises the output rank)")]
+    [TestCase(new[] { 2, 3, 1 }, TestName = "AddThatIsNotPerChannelStays([2,3,1]: per row)")]
+    public void AddThatIsNotPerChannelStays(int[] shape)
+    {
+        var b = new GraphBuilder().Input("x", 1, 1, 3, 3).Output("y");
+        b.Constant("w", new Tensor<float>([1f, 2f], 2, 1, 1, 1)).Constant("c", new Tensor<float>(new float[shape.Aggregate(1, (p, d) => p * d)], shape));
+        b.Node("Conv", ["x", "w"], ["v"]);
+        b.Node("Add", ["v", "c"], ["y"]);
+        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.False);
+    }
+
+    [Test]
+    public void BiasAddOfAConvOutputReadTwiceStays()
+    {
+        var b = new GraphBuilder().Input("x", 1, 1, 3, 3).Output("y").Output("z");
+        b.Constant("w", new Tensor<float>([1f], 1, 1, 1, 1)).Constant("c", Tensor.Vector(1f));
+        b.Node("Conv", ["x", "w"], ["v"]);
+        b.Node("Add", ["v", "c"], ["y"]);
+        b.Node("Relu", ["v"], ["z"]);
+        Assert.That(new FoldAddIntoConvBias().Apply(b.Graph, Context), Is.False);
+    }
+
+    [Test]
     public void ConvReluBecomesFusedConvWithTheActivation()
     {
         var b = new GraphBuilder().Input("x", 1, 1, 3, 3).Output("y").Constant("w", new Tensor<float>([1f], 1, 1, 1, 1));

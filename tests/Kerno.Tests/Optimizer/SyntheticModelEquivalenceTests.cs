@@ -76,10 +76,30 @@ public class SyntheticModelEquivalenceTests
         return model;
     }
 
+    /// <summary>Conv + Add of per-channel constants shaped [K,1,1], [1,K,1,1] and [1] (CNTK-style biases), batch 2.</summary>
+    internal static Model BiasAddCnn(int seed)
+    {
+        var rng = new Random(seed);
+        var b = new GraphBuilder().Input("x", 2, 3, 6, 5).Output("y");
+        b.Constant("w1", Random(rng, 4, 3, 3, 3)).Constant("c1", Random(rng, 4, 1, 1));
+        b.Constant("w2", Random(rng, 4, 4, 1, 1)).Constant("b2", Random(rng, 4)).Constant("c2", Random(rng, 1, 4, 1, 1));
+        b.Constant("w3", Random(rng, 4, 4, 1, 1)).Constant("c3", Random(rng, 1));
+        b.Node("Conv", ["x", "w1"], ["v1"], GraphBuilder.Ints("pads", 1, 1, 1, 1));
+        b.Node("Add", ["v1", "c1"], ["a1"]);
+        b.Node("Relu", ["a1"], ["r1"]);
+        b.Node("Conv", ["r1", "w2", "b2"], ["v2"]);
+        b.Node("Add", ["c2", "v2"], ["a2"]);
+        b.Node("Conv", ["a2", "w3"], ["v3"]);
+        b.Node("Add", ["v3", "c3"], ["y"]);
+        var model = new Model { Graph = b.Graph, IrVersion = 8 };
+        model.OpsetImports[""] = 17;
+        return model;
+    }
+
     public static IEnumerable<TestCaseData> Cases()
     {
         var passes = GraphOptimizer.PassesFor(OptimizationLevel.All).DistinctBy(p => p.Name).ToList();
-        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp) })
+        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp), nameof(BiasAddCnn) })
         {
             foreach (IGraphPass pass in passes)
                 yield return new TestCaseData(model, pass.Name, OptimizationLevel.None).SetName($"{{m}}({model}, {pass.Name})");
@@ -91,7 +111,7 @@ public class SyntheticModelEquivalenceTests
     [TestCaseSource(nameof(Cases))]
     public void OptimizedGraphComputesTheSame(string modelName, string? passName, OptimizationLevel level)
     {
-        Func<int, Model> make = modelName == nameof(ResidualCnn) ? ResidualCnn : Mlp;
+        Func<int, Model> make = modelName switch { nameof(ResidualCnn) => ResidualCnn, nameof(Mlp) => Mlp, _ => BiasAddCnn };
         Model model = make(1);
         var input = Random(new Random(2), model.Graph.Inputs[0].Type is TensorTypeInfo t ? t.Shape!.Select(d => (int)d.Value!).ToArray() : []);
         var feeds = new Dictionary<string, Tensor> { ["x"] = input };
@@ -117,6 +137,14 @@ public class SyntheticModelEquivalenceTests
         using var s = new InferenceSession(ResidualCnn(1), new SessionOptions { OptimizationLevel = OptimizationLevel.Extended });
         var ops = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType).ToList();
         Assert.That(ops, Is.EqualTo(new[] { "FusedConv", "FusedConv", "Add" }), string.Join(", ", ops));
+    }
+
+    [Test]
+    public void ExtendedLevelFoldsEveryBiasAdd()
+    {
+        using var s = new InferenceSession(BiasAddCnn(1), new SessionOptions { OptimizationLevel = OptimizationLevel.Extended });
+        var ops = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType).ToList();
+        Assert.That(ops, Is.EqualTo(new[] { "FusedConv", "Conv", "Conv" }), string.Join(", ", ops));
     }
 
     [Test]

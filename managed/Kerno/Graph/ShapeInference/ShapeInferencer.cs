@@ -96,6 +96,10 @@ public static class ShapeInferencer
                 CheckSize(node, inferred);
 
             Value?[]? folded = ShapeOf(node, types) ?? TryFold(node, opset, constants, inferred);
+            // A Constant too large to fold here still has the type of its tensor (UltraFace's [4420, 2] priors).
+            if (folded is null && node.OpType == "Constant" && node.Domain.Length == 0
+                && node.Attributes.GetValueOrDefault("value") is { Kind: AttributeKind.Tensor, Tensor: { } value })
+                inferred = [TypeOf(value)];
             for (int i = 0; i < node.Outputs.Count; ++i)
             {
                 string name = node.Outputs[i];
