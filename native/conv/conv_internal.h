@@ -38,6 +38,32 @@ typedef struct conv_direct_args {
     kact act;
 } conv_direct_args;
 
+/* ---- direct convolution for few input channels on NCHW (direct_fewc.inc) ------------------------ */
+/* Output channels per register tile: the packed weights are [ceil(K/R)][C][kh][kw][R] (zero tail). */
+#if defined(KV_ISA_AVX512) || defined(KV_ISA_NEON)
+#  define KV_FEWC_R 8
+#elif defined(KV_ISA_AVX2) || defined(KV_ISA_GENERIC)
+#  define KV_FEWC_R 4
+#endif
+typedef struct conv_fewc_args {
+    const float* x;         /* NCHW image/group [C][H][W] */
+    const float* w;         /* [ceil(K/R)][C][kh][kw][R] */
+    const float* bias;      /* [ceil(K/R)*R], zeros when the node has none */
+    const float* residual;  /* NCHW like y, or NULL */
+    float* y;               /* NCHW [K][OH][OW] */
+    float* ws;              /* padded, phase-split input [C][Hp][sw][Wq] (see direct_fewc.inc) */
+    size_t C, H, W, K, OH, OW, kh, kw, sh, sw, dh, dw, pt, pl;
+    size_t Hp, Wq;          /* rows read, (OH-1) sh + (kh-1) dh + 1; row length per phase, conv_fewc_wq() */
+    kact act;
+} conv_fewc_args;
+
+/* Floats per phase row: every vector of the last output tile, shifted by the widest tap, stays inside. */
+static inline size_t conv_fewc_wq(size_t OW, size_t b, size_t kw, size_t dw, size_t sw)
+{
+    size_t wq = (OW + b - 1) / b * b + (kw - 1) * dw / sw;
+    return (wq + 15) / 16 * 16;
+}
+
 /* ---- depthwise convolution, NCHWc, SIMD over channels ------------------------------------------ */
 typedef struct conv_dw_args {
     const float* x;         /* unpadded blocked input: [CB][H][W][b] */
@@ -48,6 +74,13 @@ typedef struct conv_dw_args {
     size_t CB, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
     kact act;
 } conv_dw_args;
+
+/* Floats of the flattened plane buffer of conv_dwconv_flat: Hp x Wq plus slack for the junk lanes' loads. */
+static inline size_t conv_dw_flat_size(size_t OH, size_t OW, size_t kh, size_t kw, size_t dh, size_t dw)
+{
+    size_t Wq = OW + (kw - 1) * dw, Hp = OH + (kh - 1) * dh;
+    return (Hp * Wq + Wq + 4 * 16 + 15) / 16 * 16;
+}
 
 /* ---- Winograd F(m x m, 3 x 3) ---------------------------------------------------------------- */
 /* Input transform of `count` consecutive tiles (tile index t -> row t / tiles_w, column t % tiles_w) of
@@ -82,11 +115,19 @@ typedef struct conv_kernels {
     /* blocked [CB][HW][b] -> NCHW [C][HW], adding an NCHW residual (may be NULL) and applying act. */
     void (*unpack_output)(const float* src, size_t C, size_t HW, float* dst, const float* residual,
                           const kact* act);
+    /* dst[c][i] = act(src[i * ld + c] (+ residual[c][i])): pixel-major (a transposed GEMM's output) to NCHW. */
+    void (*transpose_out)(const float* src, size_t ld, size_t C, size_t HW, float* dst, const float* residual,
+                          const kact* act);
     void (*direct)(const conv_direct_args* a);
+    size_t fewc_r;                               /* KV_FEWC_R of this ISA */
+    void (*direct_fewc)(const conv_fewc_args* a); /* NCHW, C/group <= 4 */
     void (*dwconv)(const conv_dw_args* a);
     /* NCHW depthwise over C planes (x, y, residual NCHW; w [C][kh][kw]; bias [C]); ws: (kh + 1) row buffers
      * of pad_l + W + (kw-1)*dw + 2*b*sw + b floats. Kernel heights up to 16 (taller: blocked kernel). */
     void (*dwconv_nchw)(const conv_dw_args* a, size_t C, float* ws);
+    /* NCHW depthwise, 3x3 stride 1, on flattened padded planes (AVX-512 only, else NULL);
+     * ws: conv_dw_flat_size() floats. */
+    void (*dwconv_flat)(const conv_dw_args* a, size_t C, float* ws);
     wino_input_fn wino_input[3];   /* F(2,3), F(4,3), F(6,3) */
     wino_output_fn wino_output[3];
     wino_gemm_fn wino_gemm;

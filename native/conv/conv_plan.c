@@ -16,6 +16,9 @@ struct kerno_conv2d {
     /* direct / winograd geometry */
     size_t Hp, Wp;               /* padded blocked input */
     int wm;                      /* Winograd m (2, 4, 6), alpha = m + 2 */
+    int fewc;                    /* DIRECT on NCHW with C/group <= 4: direct_fewc.inc (Hp rows, Wp = Wq) */
+    size_t KRg;                  /* fewc: output channels per group rounded up to the table's fewc_r */
+    size_t t1x1_bytes;           /* GEMM_1X1 on a small map, transposed: bytes of one group's packed W^T, else 0 */
     size_t tiles_h, tiles_w, tc; /* tiles and tiles per chunk */
     /* sizes in floats */
     size_t packed_w, packed_bias_off, packed_total;
@@ -89,10 +92,11 @@ static int32_t choose_algorithm(const struct kerno_conv2d* p)
      * 2 x b output channels x 12 pixels tile wastes less than a 14 x 32 GEMM tile. */
     if (p->kh == 1 && p->kw == 1 && p->layout == KERNO_LAYOUT_NCHW && p->OH * p->OW >= 196)
         return KERNO_CONV_GEMM_1X1;
-    /* First layers (3 input channels, small kernel) on NCHW: the direct kernel's per-tile overhead and the
-     * reorders dominate (27 multiply-adds per output); im2col + GEMM reads and writes NCHW directly. */
-    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg < p->b && p->kh * p->kw <= 9 && p->Kg >= 16)
-        return KERNO_CONV_IM2COL;
+    /* First layers (C <= 4) on NCHW: the few-channel direct kernel (vectors over output pixels) reads and
+     * writes NCHW directly, where the blocked kernel would pad 3 channels to a block and im2col's GEMM has
+     * K = 27. */
+    if (p->layout == KERNO_LAYOUT_NCHW && p->Cg <= 4)
+        return KERNO_CONV_DIRECT;
     int wino_ok = p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1;
     if (!wino_ok || p->Cg < 4 || p->Kg < 4)
         return KERNO_CONV_DIRECT;
@@ -215,6 +219,19 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         if (algo == KERNO_CONV_GEMM_1X1 && !copy_free) {
             p.tc = ohw;                  /* strided / padded 1x1: gather the sampled pixels once */
             p.ws_x = round_up(kred * ohw, 16);
+        }
+        /* Small maps (14x14, 7x7): Y^T[ohw][Kg] = X^T W^T with the weights pre-packed as the GEMM's B, then a
+         * transpose to NCHW. The map becomes M, which the 14-row tile covers without waste (196 = 14 x 14; N =
+         * 196 on a 32-column tile computes 224), and the large weights are packed once instead of per call:
+         * 0.49 vs 0.62 ms at 1024->256 @ 14, 0.48 vs 0.78 ms at 2048->512 @ 7; at 28x28 and above the
+         * direct form is faster (0.49 vs 0.55 ms at 512->128 @ 28). */
+        size_t pbb = 0;
+        if (algo == KERNO_CONV_GEMM_1X1 && ohw < 400 && kerno_sgemm_pack_b_size(p.Kg, p.Cg, &pbb) == KERNO_OK) {
+            p.t1x1_bytes = round_up(pbb, 64);
+            p.packed_w = p.G * (p.t1x1_bytes / sizeof(float));
+            p.packed_bias_off = p.packed_w;
+            p.packed_total = p.packed_bias_off + round_up(p.K, 16);
+            p.ws_y = round_up(ohw * p.Kg, 16);
         } else if (algo == KERNO_CONV_IM2COL) {
             /* columns per im2col chunk: about 1 MiB of col, whole rows of output pixels are not needed */
             size_t nc = (256u * 1024u) / kred;
@@ -238,10 +255,28 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
         if (layout == KERNO_LAYOUT_NCHW && same && lane_shifts && p.OW >= 6 * b) {
             p.wm = 1; /* marks the plane kernel: a zero row and kh row buffers (see dwconv.inc) */
             p.ws_x = round_up((p.kh + 1) * round_up(round_up(p.pl, b) + p.W + (p.kw - 1) * p.dw + 8 * b * p.sw + 2 * b, b), 16);
+        } else if (layout == KERNO_LAYOUT_NCHW && p.k->dwconv_flat && p.sh == 1 && p.sw == 1 && p.kh == 3 &&
+                   p.kw == 3 && p.OH * p.OW <= 256) {
+            /* small maps (14x14, 7x7), 3x3 stride 1: flattened padded planes, no reorders (see dwconv.inc):
+             * 0.044 vs 0.058 ms at 512 x 14x14 (C harness); from 30x40 up (0.031 vs 0.028 ms), at 56x56
+             * (0.16 vs 0.15 ms) and for 5x5 at 14x14 (0.047 vs 0.048 ms, 0.063 with 2 vectors per step) the
+             * reorders around the blocked kernel are as fast or faster. */
+            p.wm = 2;
+            p.ws_x = conv_dw_flat_size(p.OH, p.OW, p.kh, p.kw, p.dh, p.dw);
         } else if (layout == KERNO_LAYOUT_NCHW) {
             p.ws_x = round_up(CB * p.H * p.W * b, 16);
             p.ws_y = round_up(CB * p.OH * p.OW * b, 16);
         }
+    } else if (algo == KERNO_CONV_DIRECT && layout == KERNO_LAYOUT_NCHW && p.Cg <= 4) {
+        size_t R = p.k->fewc_r;
+        p.fewc = 1;
+        p.KRg = round_up(p.Kg, R);
+        p.Hp = (p.OH - 1) * p.sh + (p.kh - 1) * p.dh + 1;
+        p.Wp = conv_fewc_wq(p.OW, b, p.kw, p.dw, p.sw);
+        p.packed_w = p.G * p.KRg * p.Cg * p.kh * p.kw;
+        p.packed_bias_off = round_up(p.packed_w, 16);
+        p.packed_total = p.packed_bias_off + round_up(p.G * p.KRg, 16);
+        p.ws_x = round_up(p.Cg * p.Hp * p.sw * p.Wp, 16);
     } else if (algo == KERNO_CONV_DIRECT) {
         p.Hp = p.H + p.pt + p.pb;
         p.Wp = p.W + p.pl + p.pr;
@@ -348,6 +383,16 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
     memset(packed, 0, p->packed_total * sizeof(float));
     const size_t b = p->b, kh = p->kh, kw = p->kw, Cg = p->Cg, Kg = p->Kg;
     float* pb = packed + p->packed_bias_off;
+    if (p->t1x1_bytes) {
+        for (size_t g = 0; g < p->G; ++g) {
+            kerno_status st = kerno_sgemm_pack_b(1, Kg, Cg, weight + g * Kg * Cg, Cg,
+                                                 (char*)packed + g * p->t1x1_bytes, p->t1x1_bytes);
+            if (st != KERNO_OK)
+                return st;
+        }
+        if (bias) memcpy(pb, bias, p->K * sizeof(float));
+        return KERNO_OK;
+    }
     if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL) {
         memcpy(packed, weight, p->K * Cg * kh * kw * sizeof(float));
         if (bias) memcpy(pb, bias, p->K * sizeof(float));
@@ -356,13 +401,25 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
     if (p->algo == KERNO_CONV_DEPTHWISE) {
         for (size_t c = 0; c < p->C; ++c) {
             for (size_t t = 0; t < kh * kw; ++t) {
-                if (p->wm == 1)
+                if (p->wm)
                     packed[c * kh * kw + t] = weight[c * kh * kw + t];
                 else
                     packed[((c / b) * kh * kw + t) * b + c % b] = weight[c * kh * kw + t];
             }
             if (bias) pb[c] = bias[c];
         }
+        return KERNO_OK;
+    }
+    if (p->fewc) {
+        const size_t R = p->k->fewc_r, KRg = p->KRg, taps = Cg * kh * kw;
+        for (size_t g = 0; g < p->G; ++g)
+            for (size_t k = 0; k < Kg; ++k) {
+                float* dst = packed + (g * KRg + k / R * R) * taps + k % R;
+                const float* src = weight + (g * Kg + k) * taps;
+                for (size_t t = 0; t < taps; ++t)
+                    dst[t * R] = src[t];
+                if (bias) pb[g * KRg + k] = bias[g * Kg + k];
+            }
         return KERNO_OK;
     }
     if (p->algo == KERNO_CONV_DIRECT) {
@@ -469,7 +526,7 @@ static void im2col(const struct kerno_conv2d* p, const float* x, size_t j0, size
  * the packed SGEMM; X' is the NCHW input itself (1x1, stride 1, no padding), its strided gather, or im2col
  * chunks of columns. The residual goes in as C with beta = 1, so the epilogue order matches ONNX fusion. */
 static kerno_status run_gemm(const struct kerno_conv2d* p, const float* input, const float* packed,
-                             const float* residual, float* output, float* col)
+                             const float* residual, float* output, float* col, float* yt)
 {
     const size_t kred = p->Cg * p->kh * p->kw, ohw = p->OH * p->OW;
     const float* pbias = packed + p->packed_bias_off;
@@ -479,6 +536,27 @@ static kerno_status run_gemm(const struct kerno_conv2d* p, const float* input, c
             const float* xg = input + (n * p->C + g * p->Cg) * p->H * p->W;
             float* yg = output + (n * p->K + g * p->Kg) * ohw;
             const float* wg = packed + g * p->Kg * kred;
+            if (p->t1x1_bytes) {
+                /* transposed small-map 1x1: bias and (without residual) the activation in the GEMM, the
+                 * residual and then the activation in the transpose, the ONNX order */
+                const float* xs = xg;
+                if (!copy_free) {
+                    im2col(p, xg, 0, ohw, col);
+                    xs = col;
+                }
+                const kact none = { KERNO_ACT_NONE, 0, 0 };
+                const kact* tact = residual ? &p->act : &none;
+                kerno_sgemm_epilogue_t tep = { residual ? KERNO_ACT_NONE : p->act.kind, KERNO_BIAS_COL, p->act.alpha,
+                                               p->act.beta, pbias + g * p->Kg };
+                kerno_status st = kerno_sgemm_packed(1, ohw, p->Kg, kred, 1.0f, xs, ohw,
+                                                     (const char*)packed + g * p->t1x1_bytes, p->t1x1_bytes, 0.0f, yt,
+                                                     p->Kg, &tep);
+                if (st != KERNO_OK)
+                    return st;
+                p->k->transpose_out(yt, p->Kg, p->Kg, ohw, yg, residual ? residual + (n * p->K + g * p->Kg) * ohw : NULL,
+                                    tact);
+                continue;
+            }
             float beta = 0.0f;
             if (residual) {
                 const float* rg = residual + (n * p->K + g * p->Kg) * ohw;
@@ -528,12 +606,12 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
     const kact* kernel_act = nchw ? &none : &p->act;
 
     if (p->algo == KERNO_CONV_GEMM_1X1 || p->algo == KERNO_CONV_IM2COL)
-        return run_gemm(p, input, packed, residual, output, wx);
+        return run_gemm(p, input, packed, residual, output, wx, wy);
     if (p->algo == KERNO_CONV_DEPTHWISE) {
         size_t CB = (p->C + b - 1) / b;
         for (size_t n = 0; n < p->N; ++n) {
             conv_dw_args a = { 0 };
-            if (p->wm == 1) {
+            if (p->wm) {
                 size_t ohw = p->OH * p->OW;
                 a.x = input + n * p->C * p->H * p->W;
                 a.y = output + n * p->C * ohw;
@@ -542,7 +620,10 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
                 a.H = p->H; a.W = p->W; a.OH = p->OH; a.OW = p->OW; a.kh = p->kh; a.kw = p->kw;
                 a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pad_t = p->pt; a.pad_l = p->pl;
                 a.act = p->act;
-                k->dwconv_nchw(&a, p->C, wx);
+                if (p->wm == 2)
+                    k->dwconv_flat(&a, p->C, wx);
+                else
+                    k->dwconv_nchw(&a, p->C, wx);
                 continue;
             }
             if (nchw) {
@@ -567,6 +648,25 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
     }
 
     const size_t OHW = p->OH * p->OW;
+    if (p->fewc) {
+        conv_fewc_args a = { 0 };
+        a.ws = wx;
+        a.C = p->Cg; a.H = p->H; a.W = p->W; a.K = p->Kg; a.OH = p->OH; a.OW = p->OW;
+        a.kh = p->kh; a.kw = p->kw; a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pt = p->pt; a.pl = p->pl;
+        a.Hp = p->Hp; a.Wq = p->Wp;
+        a.act = p->act;
+        for (size_t n = 0; n < p->N; ++n)
+            for (size_t g = 0; g < p->G; ++g) {
+                size_t yoff = (n * p->K + g * p->Kg) * OHW;
+                a.x = input + (n * p->C + g * p->Cg) * p->H * p->W;
+                a.w = packed + g * p->KRg * p->Cg * p->kh * p->kw;
+                a.bias = pbias + g * p->KRg;
+                a.residual = residual ? residual + yoff : NULL;
+                a.y = output + yoff;
+                k->direct_fewc(&a);
+            }
+        return KERNO_OK;
+    }
     for (size_t n = 0; n < p->N; ++n) {
         for (size_t g = 0; g < p->G; ++g) {
             /* The input of this image and group, padded and blocked. */

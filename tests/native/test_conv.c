@@ -237,6 +237,33 @@ static void randomized_geometries(void)
     }
 }
 
+/* Few input channels (C/group <= 4, NCHW: the few-channel direct kernel): rows of 1 to 5 vectors plus a
+ * remainder, output channels not a multiple of the register tile, every stride/dilation/pad combination. */
+static void few_channel_geometries(void)
+{
+    int count = light ? 12 : emulated ? 30 : 80;
+    for (int i = 0; i < count; ++i) {
+        conv_case t = { 0 };
+        t.n = irand(1, 2);
+        t.g = irand(0, 3) == 0 ? 2 : 1;
+        t.c = t.g * irand(1, 4);
+        t.k = t.g * irand(1, 21);
+        t.kh = irand(1, 7); t.kw = irand(1, 7);
+        t.sh = irand(1, 3); t.sw = irand(1, 3);
+        t.dh = irand(1, 2); t.dw = irand(1, 2);
+        t.pt = irand(0, 3); t.pl = irand(0, 3); t.pb = irand(0, 3); t.pr = irand(0, 3);
+        t.h = irand(1, 12); t.w = irand(1, 90);
+        if (t.h + t.pt + t.pb < (t.kh - 1) * t.dh + 1) t.h = (t.kh - 1) * t.dh + 1;
+        if (t.w + t.pl + t.pr < (t.kw - 1) * t.dw + 1) t.w = (t.kw - 1) * t.dw + 1;
+        t.act = irand(0, 7);
+        t.alpha = t.act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
+        t.beta = t.act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
+        t.bias = irand(0, 1);
+        t.residual = irand(0, 1);
+        check_case(&t, "few channels", 0);
+    }
+}
+
 static void fixed_edge_cases(void)
 {
     /* 1x1 input, kernel = padded input, huge stride, channel counts 1 and block +- 1 */
@@ -253,6 +280,14 @@ static void fixed_edge_cases(void)
         { 2, 5, 7, 131, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
         { 1, 3, 6, 100, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 3, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
         { 1, 2, 4, 96, 2, 3, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2, KERNO_ACT_NONE, 0, 0, 0, 0 },
+        /* NCHW depthwise on flattened planes (stride 1, narrow maps): vectors spanning several rows, dilation,
+         * asymmetric pads, a 1x2 map */
+        { 2, 7, 7, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 7, KERNO_ACT_RELU, 0, 0, 1, 1 },
+        { 1, 5, 9, 13, 5, 5, 5, 1, 1, 2, 1, 0, 3, 2, 1, 5, KERNO_ACT_CLIP, 0, 6, 1, 1 },
+        { 1, 3, 1, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, KERNO_ACT_NONE, 0, 0, 1, 0 },
+        { 1, 19, 14, 14, 19, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 19, KERNO_ACT_HARD_SWISH, 0, 0, 1, 1 },
+        { 1, 4, 12, 20, 4, 3, 3, 1, 1, 0, 2, 1, 0, 1, 2, 4, KERNO_ACT_SILU, 0, 0, 0, 1 },
+        { 1, 6, 5, 3, 6, 3, 3, 1, 1, 2, 0, 0, 2, 2, 1, 6, KERNO_ACT_LEAKY_RELU, 0.1f, 0, 1, 1 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
         check_case(&cases[i], "edge", 0);
@@ -276,6 +311,7 @@ static void layer_shapes(void)
         { "vgg19 3x3 512@28",        { 1, 512, 28, 28, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, KERNO_ACT_RELU, 0, 0, 1, 0 } },
         { "mobilenet dw3x3 32@112",  { 1, 32, 112, 112, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
         { "mobilenet dw3x3/2 64@112", { 1, 64, 112, 112, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 64, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
+        { "mobilenet dw3x3 512@14",  { 1, 512, 14, 14, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 512, KERNO_ACT_CLIP, 0, 6, 1, 1 } },
         { "mobilenet dw5x5 96@28",   { 1, 96, 28, 28, 96, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 96, KERNO_ACT_HARD_SWISH, 0, 0, 1, 0 } },
         { "mobilenet pw 32->64@112", { 1, 32, 112, 112, 64, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, KERNO_ACT_CLIP, 0, 6, 1, 0 } },
         { "ultraface 3x3/2 3->16@240x320", { 1, 3, 240, 320, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, KERNO_ACT_RELU, 0, 0, 1, 0 } },
@@ -375,7 +411,7 @@ int main(void)
 #endif
     static const kt_case cases[] = {
         KT_CASE(rejects_bad_arguments), KT_CASE(reorder_round_trip), KT_CASE(fixed_edge_cases),
-        KT_CASE(randomized_geometries), KT_CASE(layer_shapes),
+        KT_CASE(randomized_geometries), KT_CASE(few_channel_geometries), KT_CASE(layer_shapes),
     };
     return kt_run(cases, (int)(sizeof cases / sizeof cases[0]));
 }

@@ -29,9 +29,12 @@ internal static class ConvCostModel
     /// <summary>im2col's strided gather into columns (bytes read + written per second).</summary>
     private const double GatherBandwidth = 16e9;
 
-    /// <summary>Per blocked output element of the direct kernel: tile setup, bias/activation, store; it is what
-    /// makes the direct kernel lose on first layers (3 input channels: 27 multiply-adds per output).</summary>
+    /// <summary>Per blocked output element of the blocked direct kernel: tile setup, bias/activation, store (first
+    /// layers, C &lt;= 4, run the few-channel NCHW kernel instead, which has no such term).</summary>
     private const double DirectPerOutput = 0.5e-9;
+
+    /// <summary>Few-channel direct kernel: per group, output row and tile of output channels (packing, weights).</summary>
+    private const double FewChannelPerRowTile = 50e-9;
 
     /// <summary>Every algorithm libkerno may run, in the order ties are broken.</summary>
     public static readonly ConvAlgorithm[] All =
@@ -73,6 +76,16 @@ internal static class ConvCostModel
         switch (a)
         {
             case ConvAlgorithm.Direct:
+                if (cg <= 4)
+                {
+                    // Few input channels: libkerno's NCHW kernel vectorised over output pixels (direct_fewc.inc), output
+                    // channels in register tiles of 8 (AVX-512) or 4; one padded copy of the input, NCHW output, and
+                    // a setup per group, output row and channel tile (what keeps depthwise layers, 1 channel per
+                    // group, on the depthwise kernel).
+                    double r = block == 16 ? 8 : 4, kTiles = Math.Ceiling(kg / r);
+                    return g * 2 * cg * kTiles * r * taps * pixels / (BlockedRate * speed) + (inBytes + outBytes) / ReorderBandwidth
+                        + g * p.OutH * kTiles * FewChannelPerRowTile;
+                }
                 // Reduction over the real input channels, output channels padded to the block; NCHW -> NCHWc both ways.
                 return g * 2 * cg * kBlocked * taps * pixels / (BlockedRate * speed)
                     + 2 * (inBytes + outBytes) / ReorderBandwidth
@@ -80,8 +93,16 @@ internal static class ConvCostModel
             case ConvAlgorithm.Gemm1x1:
             {
                 bool copyFree = p.IsPointwise;
-                return g * 2 * cg * kg * pixels * gemmWaste / (GemmRate * speed)
-                    + (copyFree ? 0 : 2 * 4 * p.C * pixels / GatherBandwidth);
+                double gather = copyFree ? 0 : 2 * 4 * p.C * pixels / GatherBandwidth;
+                if (pixels < 400)
+                {
+                    // Small maps: libkerno runs Y^T = X^T W^T (the map is the GEMM's M, tiles of 14 / 6 / 8 rows) and
+                    // transposes the result back to NCHW.
+                    int tileM = block switch { 16 => 14, 8 => 6, _ => 8 };
+                    double mWaste = Math.Ceiling(pixels / tileM) * tileM / pixels, nWaste = Math.Ceiling(kg / tileN) * tileN / kg;
+                    return g * 2 * cg * kg * pixels * mWaste * nWaste / (GemmRate * speed) + gather + 2 * outBytes / ReorderBandwidth;
+                }
+                return g * 2 * cg * kg * pixels * gemmWaste / (GemmRate * speed) + gather;
             }
             case ConvAlgorithm.Im2Col:
                 return g * 2 * cg * kg * taps * pixels * gemmWaste / (GemmRate * speed)

@@ -64,10 +64,18 @@ public class ConvKernelTests
         (new Conv2dShape(2, 6, 11, 10, 9, 3, 3, 2, 1, 1, 1, 1, 1, 2, 1, Group: 3), ConvAlgorithm.Im2Col),
         (new Conv2dShape(1, 24, 16, 15, 20, 1, 1), ConvAlgorithm.Gemm1x1),
         (new Conv2dShape(1, 24, 16, 15, 20, 1, 1, 2, 2, 1, 0, 0, 1), ConvAlgorithm.Gemm1x1),
+        // few input channels on NCHW: the few-channel direct kernel (ResNet stem, stride 2, dilation, groups)
+        (new Conv2dShape(1, 3, 37, 45, 20, 7, 7, 2, 2, 3, 3, 3, 3), ConvAlgorithm.Auto),
+        (new Conv2dShape(2, 3, 21, 70, 16, 3, 3, 2, 2, 1, 1, 0, 1), ConvAlgorithm.Direct),
+        (new Conv2dShape(1, 4, 9, 40, 9, 3, 3, 1, 3, 2, 1, 2, 0, 2, 2), ConvAlgorithm.Direct),
+        (new Conv2dShape(1, 2, 10, 19, 6, 1, 1, 1, 1, 0, 0, 0, 0, Group: 2), ConvAlgorithm.Direct),
+        // small-map NCHW depthwise, stride 1 (flattened planes on AVX-512), and a small-map 1x1 (transposed GEMM)
+        (new Conv2dShape(2, 24, 7, 9, 24, 3, 3, 1, 1, 1, 2, 0, 1, Group: 24), ConvAlgorithm.Depthwise),
+        (new Conv2dShape(1, 40, 9, 9, 72, 1, 1, 2, 2, 0, 0, 0, 0), ConvAlgorithm.Gemm1x1),
     ];
 
     [Test]
-    public void MatchesTheLoopInBothLayouts([Range(0, 10)] int index)
+    public void MatchesTheLoopInBothLayouts([Range(0, 16)] int index)
     {
         var (s, algorithm) = Cases[index];
         float[] x = Random(s.N * s.C * s.H * s.W, 1);
