@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Kerno.Graph;
 using Kerno.Planning;
+using Spectre.Console;
 
 namespace Kerno.Cli.Commands;
 
@@ -51,6 +52,18 @@ internal static class InspectCommand
         s.KernelName + (s is NativeConvStep conv && shapeOf(s.Inputs[0]) is { } x && conv.IsTuned(x) ? " (tuned)" : "");
 
     private sealed record Row(int Index, string Name, string Op, string Inputs, string Outputs, string Shape, double Flops, string Kernel);
+
+    /// <summary>
+    /// A console that renders tables into <paramref name="log"/> (stdout, or nothing under --json), wide enough that
+    /// redirected output (logs, CI, tests) does not wrap cells at Spectre's default 80 columns.
+    /// </summary>
+    private static IAnsiConsole TableConsole(TextWriter log)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(log) });
+        if (console.Profile.Width < 160)
+            console.Profile.Width = 160;
+        return console;
+    }
 
     private static int Run(string path, bool optimized, bool memory, string? dotArg, bool render, int threads, string? tuningCache, bool jsonGiven, string? jsonFile)
     {
@@ -112,15 +125,23 @@ internal static class InspectCommand
         log.WriteLine();
         log.WriteLine($"{(optimized ? "optimized graph" : "graph as loaded")}: {rows.Count} nodes, {rows.Sum(r => r.Flops) / 1e9:0.###} GFLOP" +
                           (optimized ? $", {native.Compiled.Steps.Count(s => s.IsNative)} on native/vectorized kernels" : ""));
-        log.WriteLine($"  {"#",4}  {"node",-28} {"op",-22} {"output shape",-20} {"MFLOP",10}  kernel");
+        IAnsiConsole console = TableConsole(log);
+        var nodes = new Table().Border(TableBorder.Simple);
+        nodes.AddColumn(new TableColumn("#").RightAligned()).AddColumn("node").AddColumn("op").AddColumn("output shape")
+            .AddColumn(new TableColumn("MFLOP").RightAligned()).AddColumn("kernel");
         foreach (Row r in rows)
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {r.Index,4}  {Trim(r.Name.Length > 0 ? r.Name : r.Outputs, 28),-28} {r.Op,-22} {r.Shape,-20} {(r.Flops > 0 ? (r.Flops / 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "-"),10}  {r.Kernel}"));
+            nodes.AddRow(r.Index.ToString(CultureInfo.InvariantCulture), Markup.Escape(Trim(r.Name.Length > 0 ? r.Name : r.Outputs, 28)), Markup.Escape(r.Op),
+                Markup.Escape(r.Shape), r.Flops > 0 ? (r.Flops / 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "-", Markup.Escape(r.Kernel));
+        console.Write(nodes);
         var byOp = rows.GroupBy(r => (r.Op, r.Kernel)).OrderByDescending(g => g.Sum(r => r.Flops)).ThenByDescending(g => g.Count());
         log.WriteLine();
         log.WriteLine("by operator:");
+        var ops = new Table().Border(TableBorder.Simple);
+        ops.AddColumn("op").AddColumn("kernel").AddColumn(new TableColumn("nodes").RightAligned()).AddColumn(new TableColumn("MFLOP").RightAligned());
         foreach (var g in byOp)
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {g.Key.Op,-22} {g.Key.Kernel,-26} x{g.Count(),-4} {g.Sum(r => r.Flops) / 1e6,10:0.0} MFLOP"));
+            ops.AddRow(Markup.Escape(g.Key.Op), Markup.Escape(g.Key.Kernel), g.Count().ToString(CultureInfo.InvariantCulture),
+                (g.Sum(r => r.Flops) / 1e6).ToString("0.0", CultureInfo.InvariantCulture));
+        console.Write(ops);
 
         if (memory)
         {
