@@ -255,21 +255,37 @@ internal static class BenchCommand
 
             var kernoMs = new List<double>(runs);
             var peerMs = peers.Select(_ => new List<double>(runs)).ToList();
-            for (int r = 0; r < runs; ++r)
+            // With several threads each engine's pool keeps spinning for a while after a run, so alternating run by
+            // run, one engine's spinning workers hold the cores the other one needs. Then the engines alternate in
+            // blocks of back-to-back runs (a serving loop), with a pause at each switch that lets the other engine's
+            // workers park; the first run of a block is untimed. One thread: plain run-by-run alternation.
+            bool blocks = peers.Count > 0 && usedThreads > 1;
+            int block = blocks ? BlockRuns : 1;
+            for (int done = 0; done < runs; done += block)
             {
-                double t0 = now();
-                session.Run(inputs);
-                kernoMs.Add(now() - t0);
+                int n = Math.Min(block, runs - done);
+                TimeBlock(() => session.Run(inputs), kernoMs, n, blocks);
                 for (int p = 0; p < peers.Count; ++p)
+                    TimeBlock(peers[p].Peer.RunTimed, peerMs[p], n, blocks);
+            }
+
+            void TimeBlock(Action run, List<double> times, int n, bool settle)
+            {
+                if (settle)
                 {
-                    t0 = now();
-                    peers[p].Peer.RunTimed();
-                    peerMs[p].Add(now() - t0);
+                    Thread.Sleep(PauseMilliseconds);
+                    run();
+                }
+                for (int i = 0; i < n; ++i)
+                {
+                    double t0 = now();
+                    run();
+                    times.Add(now() - t0);
                 }
             }
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
-            log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up{(clockKind == "cpu" ? ", thread CPU time" : "")}");
+            log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up{(clockKind == "cpu" ? ", thread CPU time" : "")}{(blocks ? $", engines alternating in blocks of {BlockRuns} runs" : "")}");
             log.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
             if (ortAdded >= 0)
                 log.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
@@ -323,6 +339,12 @@ internal static class BenchCommand
     }
 
     private static double Round(double v) => Math.Round(v, 4);
+
+    /// <summary>With several threads, engines alternate in blocks of this many timed runs (see BenchOne).</summary>
+    private const int BlockRuns = 5;
+
+    /// <summary>Pause at each switch of engine with several threads, so the other engine's spinning workers park.</summary>
+    private const int PauseMilliseconds = 200;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
