@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Kerno.Execution;
+using Kerno.Graph;
+using Kerno.Interop;
+using Kerno.Optimizer.Passes;
+using Kerno.Reference;
+
+namespace Kerno.Planning;
+
+/// <summary>
+/// kerno.ElementwiseChain on float tensors: the whole program runs on one block of the tensor at a time (a block and its
+/// operand block stay in L1), so the tensor is read and written once; blocks are split across the pool for large
+/// tensors, in place when the planner allows. Operands are broadcast as scalars, per-channel runs or full tensors;
+/// anything else (actual shapes that differ from the chain input's) runs the reference kernel.
+/// </summary>
+internal sealed unsafe class ElementwiseChainStep : KernelStep
+{
+    private const int Block = 1024;
+
+    private enum Op { Add, Sub, Mul, Div, Max, Min, Neg, Abs, Sqrt, Exp, Activation }
+
+    private readonly Op[] ops;
+    private readonly int[] operands;
+    private readonly bool[] swapped;
+    private readonly FusedActivation[] activations;
+
+    public ElementwiseChainStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference)
+    {
+        var program = FuseElementwiseChain.Program(node) ?? throw new NotSupportedException("not an element-wise program");
+        long[] operandIndex = node.GetInts("operands")!;
+        ops = new Op[program.Length];
+        operands = operandIndex.Select(i => (int)i).ToArray();
+        swapped = program.Select(s => s.Swapped).ToArray();
+        activations = new FusedActivation[program.Length];
+        for (int i = 0; i < program.Length; ++i)
+        {
+            var s = program[i];
+            (ops[i], activations[i]) = s.Op switch
+            {
+                "Add" => (Op.Add, default(FusedActivation)),
+                "Sub" => (Op.Sub, default),
+                "Mul" => (Op.Mul, default),
+                "Div" => (Op.Div, default),
+                "Max" => (Op.Max, default),
+                "Min" => (Op.Min, default),
+                "Neg" => (Op.Neg, default),
+                "Abs" => (Op.Abs, default),
+                "Sqrt" => (Op.Sqrt, default),
+                "Exp" => (Op.Exp, default),
+                "Relu" => (Op.Activation, new FusedActivation(ActivationKind.Relu)),
+                "LeakyRelu" => (Op.Activation, new FusedActivation(ActivationKind.LeakyRelu, s.P0)),
+                "Clip" => (Op.Activation, new FusedActivation(ActivationKind.Clip, s.P0, s.P1)),
+                "Sigmoid" => (Op.Activation, new FusedActivation(ActivationKind.Sigmoid)),
+                "HardSwish" => (Op.Activation, new FusedActivation(ActivationKind.HardSwish)),
+                "HardSigmoid" => (Op.Activation, new FusedActivation(ActivationKind.HardSigmoid, s.P0, s.P1)),
+                "Tanh" => (Op.Activation, new FusedActivation(ActivationKind.Tanh)),
+                _ => throw new NotSupportedException(s.Op),
+            };
+        }
+    }
+
+    public override string KernelName => "eltwise-chain";
+
+    public override int InPlaceInput => 0;
+
+    /// <summary>How one operand reads: element g of the chain uses Data[(g / Repeat) % Period].</summary>
+    private struct Operand
+    {
+        public float* Data;
+        public long Period, Repeat;
+    }
+
+    public override void Execute(RunContext context)
+    {
+        int inputs = Node.Inputs.Count;
+        var tensors = new Tensor<float>[inputs];
+        for (int i = 0; i < inputs; ++i)
+        {
+            if (context.Slots[Inputs[i]] is not Tensor<float> t)
+            {
+                RunReference(context);
+                return;
+            }
+            tensors[i] = t;
+        }
+        Tensor<float> x = tensors[0];
+        var patterns = new (long Period, long Repeat)[inputs];
+        for (int i = 0; i < inputs; ++i)
+        {
+            if (BinaryStep.Pattern(x.Shape, tensors[i].Shape) is not { } p || tensors[i].Length != p.Period)
+            {
+                RunReference(context); // the chain would broadcast: the reference kernel judges it
+                return;
+            }
+            patterns[i] = p;
+        }
+        Tensor<float> y = context.Output(Outputs[0], x.Shape);
+        if (y.Length != x.Length)
+            throw Fail("output size mismatch");
+        if (x.Length > 0)
+        {
+            Native.EnsureLoaded();
+            var handles = new MemoryHandle[inputs + 1];
+            try
+            {
+                var bound = new Operand[inputs];
+                for (int i = 0; i < inputs; ++i)
+                {
+                    handles[i] = tensors[i].Memory.Pin();
+                    bound[i] = new Operand { Data = (float*)handles[i].Pointer, Period = patterns[i].Period, Repeat = patterns[i].Repeat };
+                }
+                handles[inputs] = y.Memory.Pin();
+                fixed (Operand* po = bound)
+                {
+                    LoopJob job = context.Loop;
+                    job.Body = &Run;
+                    job.P0 = (float*)po;
+                    job.P1 = (float*)handles[inputs].Pointer;
+                    job.State = this;
+                    job.I4 = x.Length;
+                    int chunks = ManagedKernels.Chunks(context, x.Length * (long)ops.Length);
+                    job.I5 = chunks;
+                    job.Run(context.Pool, chunks);
+                    job.State = null;
+                }
+            }
+            finally
+            {
+                foreach (MemoryHandle h in handles)
+                    h.Dispose();
+            }
+        }
+        context.Slots[Outputs[0]] = y;
+    }
+
+    private static void Run(LoopJob j, int chunk)
+    {
+        int n = j.I4, chunks = j.I5;
+        int begin = (int)((long)n * chunk / chunks), end = (int)((long)n * (chunk + 1) / chunks);
+        ((ElementwiseChainStep)j.State!).RunRange((Operand*)j.P0, j.P1, begin, end);
+    }
+
+    /// <summary>Elements [begin, end): each block is computed in a local buffer and stored once, so y may alias any full-shape input.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunRange(Operand* operandsOf, float* y, int begin, int end)
+    {
+        float* buffer = stackalloc float[Block];
+        float* scratch = stackalloc float[Block];
+        for (int b0 = begin; b0 < end; b0 += Block)
+        {
+            int len = Math.Min(Block, end - b0);
+            Buffer.MemoryCopy(operandsOf[0].Data + b0, buffer, Block * sizeof(float), len * sizeof(float));
+            for (int s = 0; s < ops.Length; ++s)
+            {
+                Op op = ops[s];
+                if (op == Op.Activation)
+                    Activate(activations[s], buffer, len);
+                else if (op >= Op.Neg)
+                    Unary(op, buffer, len);
+                else
+                {
+                    Operand o = operandsOf[operands[s]];
+                    if (o.Period == 1)
+                        BinaryScalar(op, swapped[s], buffer, o.Data[0], len);
+                    else
+                        Binary(op, swapped[s], buffer, Gather(o, b0, len, scratch), len);
+                }
+            }
+            Buffer.MemoryCopy(buffer, y + b0, len * sizeof(float), len * sizeof(float));
+        }
+    }
+
+    /// <summary>The operand's values for elements [b0, b0 + len): the tensor itself when it is full-shape, else expanded into <paramref name="scratch"/>.</summary>
+    private static float* Gather(Operand o, int b0, int len, float* scratch)
+    {
+        if (o.Repeat == 1 && b0 + len <= o.Period)
+            return o.Data + b0; // full shape (or a period covering the block): read in place
+        for (int k = 0; k < len;)
+        {
+            long g = b0 + k;
+            if (o.Repeat > 1)
+            {
+                // a run of equal values (per-channel)
+                int run = (int)Math.Min(len - k, o.Repeat - g % o.Repeat);
+                new Span<float>(scratch + k, run).Fill(o.Data[g / o.Repeat % o.Period]);
+                k += run;
+            }
+            else
+            {
+                // a trailing vector repeating every Period elements
+                int off = (int)(g % o.Period), run = (int)Math.Min(len - k, o.Period - off);
+                Buffer.MemoryCopy(o.Data + off, scratch + k, run * sizeof(float), run * sizeof(float));
+                k += run;
+            }
+        }
+        return scratch;
+    }
+
+    private static float Scalar(Op op, float a, float b) => op switch
+    {
+        Op.Add => a + b,
+        Op.Sub => a - b,
+        Op.Mul => a * b,
+        Op.Div => a / b,
+        Op.Max => MathF.Max(a, b),
+        _ => MathF.Min(a, b),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Binary(Op op, bool swap, float* v, float* z, int len)
+    {
+        int i = 0, w = Vector<float>.Count;
+        for (; i + w <= len; i += w)
+        {
+            Vector<float> a = Vector.Load(v + i), b = Vector.Load(z + i);
+            if (swap)
+                (a, b) = (b, a);
+            Vector<float> r = op switch
+            {
+                Op.Add => a + b,
+                Op.Sub => a - b,
+                Op.Mul => a * b,
+                Op.Div => a / b,
+                Op.Max => Vector.Max(a, b),
+                _ => Vector.Min(a, b),
+            };
+            r.Store(v + i);
+        }
+        for (; i < len; ++i)
+            v[i] = swap ? Scalar(op, z[i], v[i]) : Scalar(op, v[i], z[i]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BinaryScalar(Op op, bool swap, float* v, float c, int len)
+    {
+        int i = 0, w = Vector<float>.Count;
+        var cv = new Vector<float>(c);
+        for (; i + w <= len; i += w)
+        {
+            Vector<float> a = Vector.Load(v + i), b = cv;
+            if (swap)
+                (a, b) = (b, a);
+            Vector<float> r = op switch
+            {
+                Op.Add => a + b,
+                Op.Sub => a - b,
+                Op.Mul => a * b,
+                Op.Div => a / b,
+                Op.Max => Vector.Max(a, b),
+                _ => Vector.Min(a, b),
+            };
+            r.Store(v + i);
+        }
+        for (; i < len; ++i)
+            v[i] = swap ? Scalar(op, c, v[i]) : Scalar(op, v[i], c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unary(Op op, float* v, int len)
+    {
+        int i = 0, w = Vector<float>.Count;
+        var lo = new Vector<float>(-87f);
+        var hi = new Vector<float>(88f);
+        for (; i + w <= len; i += w)
+        {
+            Vector<float> a = Vector.Load(v + i);
+            switch (op)
+            {
+                case Op.Neg:
+                    (-a).Store(v + i);
+                    break;
+                case Op.Abs:
+                    Vector.Abs(a).Store(v + i);
+                    break;
+                case Op.Sqrt:
+                    Vector.SquareRoot(a).Store(v + i);
+                    break;
+                default:
+                    // the vector exp is exact enough inside [-87, 88]; outside (or NaN) element by element
+                    if (Vector.LessThanOrEqualAll(a, hi) && Vector.GreaterThanOrEqualAll(a, lo))
+                        ExpStep.Exp(a).Store(v + i);
+                    else
+                        for (int k = i; k < i + w; ++k)
+                            v[k] = MathF.Exp(v[k]);
+                    break;
+            }
+        }
+        for (; i < len; ++i)
+            v[i] = op switch { Op.Neg => -v[i], Op.Abs => MathF.Abs(v[i]), Op.Sqrt => MathF.Sqrt(v[i]), _ => MathF.Exp(v[i]) };
+    }
+
+    private static void Activate(FusedActivation act, float* v, int len)
+    {
+        if (Epilogues.Native(act))
+        {
+            Native.Check(NativeMethods.kerno_activation(v, v, (nuint)len, (int)act.Kind, act.Alpha, act.Beta), "kerno_activation");
+            return;
+        }
+        for (int i = 0; i < len; ++i)
+            v[i] = act.Apply(v[i]);
+    }
+}
