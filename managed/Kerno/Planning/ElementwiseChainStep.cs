@@ -163,9 +163,9 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
                 {
                     Operand o = operandsOf[operands[s]];
                     if (o.Period == 1)
-                        BinaryScalar(op, swapped[s], buffer, o.Data[0], len);
+                        Binary(op, swapped[s], buffer, null, o.Data[0], len);
                     else
-                        Binary(op, swapped[s], buffer, Gather(o, b0, len, scratch), len);
+                        Binary(op, swapped[s], buffer, Gather(o, b0, len, scratch), 0, len);
                 }
             }
             Buffer.MemoryCopy(buffer, y + b0, len * sizeof(float), len * sizeof(float));
@@ -198,67 +198,142 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         return scratch;
     }
 
-    private static float Scalar(Op op, float a, float b) => op switch
+    /// <summary>A binary op as a type, so each op gets its own tight loop (a switch inside the loop costs more than the op).</summary>
+    private interface IBinary
     {
-        Op.Add => a + b,
-        Op.Sub => a - b,
-        Op.Mul => a * b,
-        Op.Div => a / b,
-        Op.Max => MathF.Max(a, b),
-        _ => MathF.Min(a, b),
-    };
+        static abstract Vector<float> Apply(Vector<float> a, Vector<float> b);
+        static abstract float Apply(float a, float b);
+    }
 
+    private readonly struct AddOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => a + b;
+        public static float Apply(float a, float b) => a + b;
+    }
+
+    private readonly struct SubOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => a - b;
+        public static float Apply(float a, float b) => a - b;
+    }
+
+    private readonly struct MulOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => a * b;
+        public static float Apply(float a, float b) => a * b;
+    }
+
+    private readonly struct DivOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => a / b;
+        public static float Apply(float a, float b) => a / b;
+    }
+
+    private readonly struct MaxOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => Vector.Max(a, b);
+        public static float Apply(float a, float b) => MathF.Max(a, b);
+    }
+
+    private readonly struct MinOp : IBinary
+    {
+        public static Vector<float> Apply(Vector<float> a, Vector<float> b) => Vector.Min(a, b);
+        public static float Apply(float a, float b) => MathF.Min(a, b);
+    }
+
+    /// <summary>v = v op z (z = null: the scalar c), or z op v when <paramref name="swap"/>.</summary>
+    private static void Binary(Op op, bool swap, float* v, float* z, float c, int len)
+    {
+        switch (op)
+        {
+            case Op.Add: Binary<AddOp>(swap, v, z, c, len); break;
+            case Op.Sub: Binary<SubOp>(swap, v, z, c, len); break;
+            case Op.Mul: Binary<MulOp>(swap, v, z, c, len); break;
+            case Op.Div: Binary<DivOp>(swap, v, z, c, len); break;
+            case Op.Max: Binary<MaxOp>(swap, v, z, c, len); break;
+            default: Binary<MinOp>(swap, v, z, c, len); break;
+        }
+    }
+
+    private static void Binary<T>(bool swap, float* v, float* z, float c, int len) where T : IBinary
+    {
+        if (z == null)
+        {
+            if (swap)
+                ScalarLeft<T>(v, c, len);
+            else
+                ScalarRight<T>(v, c, len);
+        }
+        else if (swap)
+            Tensor<T>(v, z, v, len); // z op v
+        else
+            Tensor<T>(v, v, z, len);
+    }
+
+    /// <summary>y = a op b element by element (y is a or b).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Binary(Op op, bool swap, float* v, float* z, int len)
+    private static void Tensor<T>(float* y, float* a, float* b, int len) where T : IBinary
     {
         int i = 0, w = Vector<float>.Count;
         for (; i + w <= len; i += w)
-        {
-            Vector<float> a = Vector.Load(v + i), b = Vector.Load(z + i);
-            if (swap)
-                (a, b) = (b, a);
-            Vector<float> r = op switch
-            {
-                Op.Add => a + b,
-                Op.Sub => a - b,
-                Op.Mul => a * b,
-                Op.Div => a / b,
-                Op.Max => Vector.Max(a, b),
-                _ => Vector.Min(a, b),
-            };
-            r.Store(v + i);
-        }
+            T.Apply(Vector.Load(a + i), Vector.Load(b + i)).Store(y + i);
         for (; i < len; ++i)
-            v[i] = swap ? Scalar(op, z[i], v[i]) : Scalar(op, v[i], z[i]);
+            y[i] = T.Apply(a[i], b[i]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BinaryScalar(Op op, bool swap, float* v, float c, int len)
+    private static void ScalarRight<T>(float* v, float c, int len) where T : IBinary
     {
         int i = 0, w = Vector<float>.Count;
         var cv = new Vector<float>(c);
         for (; i + w <= len; i += w)
-        {
-            Vector<float> a = Vector.Load(v + i), b = cv;
-            if (swap)
-                (a, b) = (b, a);
-            Vector<float> r = op switch
-            {
-                Op.Add => a + b,
-                Op.Sub => a - b,
-                Op.Mul => a * b,
-                Op.Div => a / b,
-                Op.Max => Vector.Max(a, b),
-                _ => Vector.Min(a, b),
-            };
-            r.Store(v + i);
-        }
+            T.Apply(Vector.Load(v + i), cv).Store(v + i);
         for (; i < len; ++i)
-            v[i] = swap ? Scalar(op, c, v[i]) : Scalar(op, v[i], c);
+            v[i] = T.Apply(v[i], c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScalarLeft<T>(float* v, float c, int len) where T : IBinary
+    {
+        int i = 0, w = Vector<float>.Count;
+        var cv = new Vector<float>(c);
+        for (; i + w <= len; i += w)
+            T.Apply(cv, Vector.Load(v + i)).Store(v + i);
+        for (; i < len; ++i)
+            v[i] = T.Apply(c, v[i]);
+    }
+
     private static void Unary(Op op, float* v, int len)
+    {
+        int i = 0, w = Vector<float>.Count;
+        switch (op)
+        {
+            case Op.Neg:
+                for (; i + w <= len; i += w)
+                    (-Vector.Load(v + i)).Store(v + i);
+                for (; i < len; ++i)
+                    v[i] = -v[i];
+                break;
+            case Op.Abs:
+                for (; i + w <= len; i += w)
+                    Vector.Abs(Vector.Load(v + i)).Store(v + i);
+                for (; i < len; ++i)
+                    v[i] = MathF.Abs(v[i]);
+                break;
+            case Op.Sqrt:
+                for (; i + w <= len; i += w)
+                    Vector.SquareRoot(Vector.Load(v + i)).Store(v + i);
+                for (; i < len; ++i)
+                    v[i] = MathF.Sqrt(v[i]);
+                break;
+            default:
+                Exp(v, len);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Exp(float* v, int len)
     {
         int i = 0, w = Vector<float>.Count;
         var lo = new Vector<float>(-87f);
@@ -266,29 +341,15 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         for (; i + w <= len; i += w)
         {
             Vector<float> a = Vector.Load(v + i);
-            switch (op)
-            {
-                case Op.Neg:
-                    (-a).Store(v + i);
-                    break;
-                case Op.Abs:
-                    Vector.Abs(a).Store(v + i);
-                    break;
-                case Op.Sqrt:
-                    Vector.SquareRoot(a).Store(v + i);
-                    break;
-                default:
-                    // the vector exp is exact enough inside [-87, 88]; outside (or NaN) element by element
-                    if (Vector.LessThanOrEqualAll(a, hi) && Vector.GreaterThanOrEqualAll(a, lo))
-                        ExpStep.Exp(a).Store(v + i);
-                    else
-                        for (int k = i; k < i + w; ++k)
-                            v[k] = MathF.Exp(v[k]);
-                    break;
-            }
+            // the vector exp is exact enough inside [-87, 88]; outside (or NaN) element by element
+            if (Vector.LessThanOrEqualAll(a, hi) && Vector.GreaterThanOrEqualAll(a, lo))
+                ExpStep.Exp(a).Store(v + i);
+            else
+                for (int k = i; k < i + w; ++k)
+                    v[k] = MathF.Exp(v[k]);
         }
         for (; i < len; ++i)
-            v[i] = op switch { Op.Neg => -v[i], Op.Abs => MathF.Abs(v[i]), Op.Sqrt => MathF.Sqrt(v[i]), _ => MathF.Exp(v[i]) };
+            v[i] = MathF.Exp(v[i]);
     }
 
     private static void Activate(FusedActivation act, float* v, int len)

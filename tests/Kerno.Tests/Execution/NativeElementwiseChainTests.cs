@@ -73,6 +73,28 @@ public class NativeElementwiseChainTests
             Assert.That(a[i], Is.EqualTo(e[i]).Within(1e-5 + 1e-5 * Math.Abs(e[i])), $"element {i}");
     }
 
+    [TestCase("Sigmoid")]
+    [TestCase("HardSwish")]
+    [TestCase("HardSigmoid")]
+    [TestCase("Tanh")]
+    [TestCase("LeakyRelu")]
+    public void ActivationsPastSaturationMatch(string op)
+    {
+        // 5883 elements scaled to [-16, 16]: every saturating branch, both signs, vector remainders
+        var x = Random(new Random(12), 1, 3, 37, 53);
+        foreach (ref float v in x.Span)
+            v *= 8;
+        Model Make()
+        {
+            var b = new GraphBuilder().Input("x", 1, 3, 37, 53).Output("y");
+            b.Node("Add", ["x", "x"], ["a"]);
+            b.Node(op, ["a"], ["s"], op == "HardSigmoid" ? [GraphBuilder.Float("alpha", 0.3f), GraphBuilder.Float("beta", 0.4f)] : []);
+            b.Node("Neg", ["s"], ["y"]);
+            return ModelOf(b);
+        }
+        AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = x }, tolerance: 1e-5, expectKernel: "eltwise-chain");
+    }
+
     [TestCase(1)]
     [TestCase(15)]
     [TestCase(70001)]
