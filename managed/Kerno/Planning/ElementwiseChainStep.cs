@@ -72,6 +72,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         public long Period, Repeat;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
         int inputs = Node.Inputs.Count;
@@ -135,6 +136,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         context.Slots[Outputs[0]] = y;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run(LoopJob j, int chunk)
     {
         int n = j.I4, chunks = j.I5;
@@ -173,6 +175,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
     }
 
     /// <summary>The operand's values for elements [b0, b0 + len): the tensor itself when it is full-shape, else expanded into <paramref name="scratch"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float* Gather(Operand o, int b0, int len, float* scratch)
     {
         if (o.Repeat == 1 && b0 + len <= o.Period)
@@ -242,6 +245,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
     }
 
     /// <summary>v = v op z (z = null: the scalar c), or z op v when <paramref name="swap"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Binary(Op op, bool swap, float* v, float* z, float c, int len)
     {
         switch (op)
@@ -255,6 +259,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Binary<T>(bool swap, float* v, float* z, float c, int len) where T : IBinary
     {
         if (z == null)
@@ -303,6 +308,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
             v[i] = T.Apply(c, v[i]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unary(Op op, float* v, int len)
     {
         int i = 0, w = Vector<float>.Count;
@@ -352,6 +358,7 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
             v[i] = MathF.Exp(v[i]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Activate(FusedActivation act, float* v, int len)
     {
         if (Epilogues.Native(act))
