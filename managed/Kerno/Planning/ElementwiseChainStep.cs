@@ -144,33 +144,40 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         ((ElementwiseChainStep)j.State!).RunRange((Operand*)j.P0, j.P1, begin, end);
     }
 
-    /// <summary>Elements [begin, end): each block is computed in a local buffer and stored once, so y may alias any full-shape input.</summary>
+    /// <summary>
+    /// Elements [begin, end), one block at a time: the first op reads the input, the ops in between work in an L1 buffer,
+    /// the last writes y. y may alias a full-shape input: each element is read before it is written, and later blocks
+    /// are not written yet.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunRange(Operand* operandsOf, float* y, int begin, int end)
     {
-        float* buffer = stackalloc float[Block];
-        float* scratch = stackalloc float[Block];
+        // One allocation, the scratch block 128 bytes past a 4 KiB multiple from the buffer: loads from one at the same
+        // index as stores to the other would otherwise alias in the low 12 address bits (4K aliasing) and stall.
+        float* buffer = stackalloc float[2 * Block + 32];
+        float* scratch = buffer + Block + 32;
         for (int b0 = begin; b0 < end; b0 += Block)
         {
             int len = Math.Min(Block, end - b0);
-            Buffer.MemoryCopy(operandsOf[0].Data + b0, buffer, Block * sizeof(float), len * sizeof(float));
+            float* src = operandsOf[0].Data + b0;
             for (int s = 0; s < ops.Length; ++s)
             {
+                float* dst = s == ops.Length - 1 ? y + b0 : buffer;
                 Op op = ops[s];
                 if (op == Op.Activation)
-                    Activate(activations[s], buffer, len);
+                    Activate(activations[s], dst, src, len);
                 else if (op >= Op.Neg)
-                    Unary(op, buffer, len);
+                    Unary(op, dst, src, len);
                 else
                 {
                     Operand o = operandsOf[operands[s]];
                     if (o.Period == 1)
-                        Binary(op, swapped[s], buffer, null, o.Data[0], len);
+                        Binary(op, swapped[s], dst, src, null, o.Data[0], len);
                     else
-                        Binary(op, swapped[s], buffer, Gather(o, b0, len, scratch), 0, len);
+                        Binary(op, swapped[s], dst, src, Gather(o, b0, len, scratch), 0, len);
                 }
+                src = dst;
             }
-            Buffer.MemoryCopy(buffer, y + b0, len * sizeof(float), len * sizeof(float));
         }
     }
 
@@ -187,8 +194,12 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
             {
                 // a run of equal values (per-channel)
                 int run = (int)Math.Min(len - k, o.Repeat - g % o.Repeat);
-                new Span<float>(scratch + k, run).Fill(o.Data[g / o.Repeat % o.Period]);
-                k += run;
+                var value = new Vector<float>(o.Data[g / o.Repeat % o.Period]);
+                int end = k + run, w = Vector<float>.Count;
+                for (; k + w <= end; k += w)
+                    value.Store(scratch + k);
+                for (; k < end; ++k)
+                    scratch[k] = value[0];
             }
             else
             {
@@ -244,38 +255,38 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
         public static float Apply(float a, float b) => MathF.Min(a, b);
     }
 
-    /// <summary>v = v op z (z = null: the scalar c), or z op v when <paramref name="swap"/>.</summary>
+    /// <summary>dst = v op z (z = null: the scalar c), or z op v when <paramref name="swap"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Binary(Op op, bool swap, float* v, float* z, float c, int len)
+    private static void Binary(Op op, bool swap, float* dst, float* v, float* z, float c, int len)
     {
         switch (op)
         {
-            case Op.Add: Binary<AddOp>(swap, v, z, c, len); break;
-            case Op.Sub: Binary<SubOp>(swap, v, z, c, len); break;
-            case Op.Mul: Binary<MulOp>(swap, v, z, c, len); break;
-            case Op.Div: Binary<DivOp>(swap, v, z, c, len); break;
-            case Op.Max: Binary<MaxOp>(swap, v, z, c, len); break;
-            default: Binary<MinOp>(swap, v, z, c, len); break;
+            case Op.Add: Binary<AddOp>(swap, dst, v, z, c, len); break;
+            case Op.Sub: Binary<SubOp>(swap, dst, v, z, c, len); break;
+            case Op.Mul: Binary<MulOp>(swap, dst, v, z, c, len); break;
+            case Op.Div: Binary<DivOp>(swap, dst, v, z, c, len); break;
+            case Op.Max: Binary<MaxOp>(swap, dst, v, z, c, len); break;
+            default: Binary<MinOp>(swap, dst, v, z, c, len); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Binary<T>(bool swap, float* v, float* z, float c, int len) where T : IBinary
+    private static void Binary<T>(bool swap, float* dst, float* v, float* z, float c, int len) where T : IBinary
     {
         if (z == null)
         {
             if (swap)
-                ScalarLeft<T>(v, c, len);
+                ScalarLeft<T>(dst, v, c, len);
             else
-                ScalarRight<T>(v, c, len);
+                ScalarRight<T>(dst, v, c, len);
         }
         else if (swap)
-            Tensor<T>(v, z, v, len); // z op v
+            Tensor<T>(dst, z, v, len); // z op v
         else
-            Tensor<T>(v, v, z, len);
+            Tensor<T>(dst, v, z, len);
     }
 
-    /// <summary>y = a op b element by element (y is a or b).</summary>
+    /// <summary>y = a op b element by element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tensor<T>(float* y, float* a, float* b, int len) where T : IBinary
     {
@@ -287,59 +298,59 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScalarRight<T>(float* v, float c, int len) where T : IBinary
+    private static void ScalarRight<T>(float* dst, float* v, float c, int len) where T : IBinary
     {
         int i = 0, w = Vector<float>.Count;
         var cv = new Vector<float>(c);
         for (; i + w <= len; i += w)
-            T.Apply(Vector.Load(v + i), cv).Store(v + i);
+            T.Apply(Vector.Load(v + i), cv).Store(dst + i);
         for (; i < len; ++i)
-            v[i] = T.Apply(v[i], c);
+            dst[i] = T.Apply(v[i], c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScalarLeft<T>(float* v, float c, int len) where T : IBinary
+    private static void ScalarLeft<T>(float* dst, float* v, float c, int len) where T : IBinary
     {
         int i = 0, w = Vector<float>.Count;
         var cv = new Vector<float>(c);
         for (; i + w <= len; i += w)
-            T.Apply(cv, Vector.Load(v + i)).Store(v + i);
+            T.Apply(cv, Vector.Load(v + i)).Store(dst + i);
         for (; i < len; ++i)
-            v[i] = T.Apply(c, v[i]);
+            dst[i] = T.Apply(c, v[i]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unary(Op op, float* v, int len)
+    private static void Unary(Op op, float* dst, float* v, int len)
     {
         int i = 0, w = Vector<float>.Count;
         switch (op)
         {
             case Op.Neg:
                 for (; i + w <= len; i += w)
-                    (-Vector.Load(v + i)).Store(v + i);
+                    (-Vector.Load(v + i)).Store(dst + i);
                 for (; i < len; ++i)
-                    v[i] = -v[i];
+                    dst[i] = -v[i];
                 break;
             case Op.Abs:
                 for (; i + w <= len; i += w)
-                    Vector.Abs(Vector.Load(v + i)).Store(v + i);
+                    Vector.Abs(Vector.Load(v + i)).Store(dst + i);
                 for (; i < len; ++i)
-                    v[i] = MathF.Abs(v[i]);
+                    dst[i] = MathF.Abs(v[i]);
                 break;
             case Op.Sqrt:
                 for (; i + w <= len; i += w)
-                    Vector.SquareRoot(Vector.Load(v + i)).Store(v + i);
+                    Vector.SquareRoot(Vector.Load(v + i)).Store(dst + i);
                 for (; i < len; ++i)
-                    v[i] = MathF.Sqrt(v[i]);
+                    dst[i] = MathF.Sqrt(v[i]);
                 break;
             default:
-                Exp(v, len);
+                Exp(dst, v, len);
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Exp(float* v, int len)
+    private static void Exp(float* dst, float* v, int len)
     {
         int i = 0, w = Vector<float>.Count;
         var lo = new Vector<float>(-87f);
@@ -349,24 +360,24 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
             Vector<float> a = Vector.Load(v + i);
             // the vector exp is exact enough inside [-87, 88]; outside (or NaN) element by element
             if (Vector.LessThanOrEqualAll(a, hi) && Vector.GreaterThanOrEqualAll(a, lo))
-                ExpStep.Exp(a).Store(v + i);
+                ExpStep.Exp(a).Store(dst + i);
             else
                 for (int k = i; k < i + w; ++k)
-                    v[k] = MathF.Exp(v[k]);
+                    dst[k] = MathF.Exp(v[k]);
         }
         for (; i < len; ++i)
-            v[i] = MathF.Exp(v[i]);
+            dst[i] = MathF.Exp(v[i]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Activate(FusedActivation act, float* v, int len)
+    private static void Activate(FusedActivation act, float* dst, float* v, int len)
     {
         if (Epilogues.Native(act))
         {
-            Native.Check(NativeMethods.kerno_activation(v, v, (nuint)len, (int)act.Kind, act.Alpha, act.Beta), "kerno_activation");
+            Native.Check(NativeMethods.kerno_activation(v, dst, (nuint)len, (int)act.Kind, act.Alpha, act.Beta), "kerno_activation");
             return;
         }
         for (int i = 0; i < len; ++i)
-            v[i] = act.Apply(v[i]);
+            dst[i] = act.Apply(v[i]);
     }
 }
