@@ -12,7 +12,7 @@ namespace Kerno.Planning;
 /// <summary>
 /// kerno.ElementwiseChain on float tensors: the whole program runs on one block of the tensor at a time (a block and its
 /// operand block stay in L1), so the tensor is read and written once; blocks are split across the pool for large
-/// tensors, in place when the planner allows. Operands are broadcast as scalars, per-channel runs or full tensors;
+/// tensors, in place when the planner allows. Operands are broadcast as scalars, per-channel runs, trailing vectors or full tensors;
 /// anything else (actual shapes that differ from the chain input's) runs the reference kernel.
 /// </summary>
 internal sealed unsafe class ElementwiseChainStep : KernelStep
@@ -152,10 +152,8 @@ internal sealed unsafe class ElementwiseChainStep : KernelStep
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunRange(Operand* operandsOf, float* y, int begin, int end)
     {
-        // One allocation, the scratch block 128 bytes past a 4 KiB multiple from the buffer: loads from one at the same
-        // index as stores to the other would otherwise alias in the low 12 address bits (4K aliasing) and stall.
-        float* buffer = stackalloc float[2 * Block + 32];
-        float* scratch = buffer + Block + 32;
+        float* buffer = stackalloc float[Block];
+        float* scratch = stackalloc float[Block];
         for (int b0 = begin; b0 < end; b0 += Block)
         {
             int len = Math.Min(Block, end - b0);
