@@ -32,6 +32,8 @@ public static class GraphOptimizer
             passes.Add(new FuseLayerNormPattern());
             passes.Add(new EliminateDeadNodes());
         }
+        if (level >= OptimizationLevel.All)
+            passes.Add(new FuseElementwiseChain()); // after every producer took the activations it can
         return passes;
     }
 

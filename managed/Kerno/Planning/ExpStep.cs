@@ -66,7 +66,7 @@ internal sealed unsafe class ExpStep : KernelStep
     /// <summary>exp(v) for v in [-87, 88]: v = n ln2 + r with |r| &lt;= ln2 / 2, exp(r) by its degree-6 Taylor
     /// polynomial (relative error about 2e-7), times 2^n built in the exponent bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Vector<float> Exp(Vector<float> v)
+    internal static Vector<float> Exp(Vector<float> v)
     {
         // round to nearest by adding and subtracting 1.5 * 2^23 (exact for |v * log2 e| < 2^22)
         var magic = new Vector<float>(12582912f);

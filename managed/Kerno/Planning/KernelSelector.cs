@@ -106,6 +106,8 @@ internal static class KernelSelector
                 return node.GetInts("shape") is { } shape ? new ReshapeStep(node, opset, reference, shape) : null;
             case "Reshape" when node.Inputs.Count == 2:
                 return Optimizer.GraphEdits.Constant(graph, node.Inputs[1]) is Tensor<long> { Rank: 1 } target ? new ReshapeStep(node, opset, reference, target.ToInt64Array()) : null;
+            case "kerno." + FuseElementwiseChain.OpType:
+                return new ElementwiseChainStep(node, opset, reference);
             case "Exp":
                 return new ExpStep(node, opset, reference);
             case "Slice":

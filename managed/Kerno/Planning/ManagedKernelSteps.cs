@@ -51,7 +51,7 @@ internal sealed unsafe class BinaryStep : KernelStep
     public override int InPlaceInput => 0;
 
     /// <summary>How <paramref name="small"/> broadcasts onto <paramref name="full"/>: (period, repeat) meaning element i uses small[(i / repeat) % period]; null when not one of the fast cases.</summary>
-    private static (long Period, long Repeat)? Pattern(ReadOnlySpan<int> full, ReadOnlySpan<int> small)
+    internal static (long Period, long Repeat)? Pattern(ReadOnlySpan<int> full, ReadOnlySpan<int> small)
     {
         if (small.Length > full.Length)
             return null;

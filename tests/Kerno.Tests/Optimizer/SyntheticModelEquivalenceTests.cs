@@ -170,6 +170,38 @@ public class SyntheticModelEquivalenceTests
         return model;
     }
 
+    /// <summary>Element-wise chains after a fused MatMul: per-channel, scalar and full-shape operands, Clip, x * Sigmoid(x) on a plain tensor.</summary>
+    internal static Model EltwiseTail(int seed)
+    {
+        var rng = new Random(seed);
+        var b = new GraphBuilder().Input("x", 2, 6, 10).Output("y");
+        b.Constant("w", Random(rng, 10, 10)).Constant("bias", Random(rng, 10)).Constant("ch", Random(rng, 6, 1));
+        b.Constant("two", Tensor.Scalar(2f)).Constant("lo", Tensor.Scalar(-0.4f)).Constant("hi", Tensor.Scalar(0.9f));
+        b.Node("MatMul", ["x", "w"], ["mm"]);
+        b.Node("Add", ["mm", "bias"], ["mb"]);
+        b.Node("Softmax", ["x"], ["s"]);
+        b.Node("Mul", ["mb", "s"], ["a"]);
+        b.Node("Sub", ["a", "ch"], ["d"]);
+        b.Node("Div", ["d", "two"], ["q"]);
+        b.Node("Clip", ["q", "lo", "hi"], ["e"]);
+        b.Node("Sigmoid", ["e"], ["g"]);
+        b.Node("Mul", ["e", "g"], ["sw"]);
+        b.Node("Tanh", ["sw"], ["t"]);
+        b.Node("Add", ["t", "s"], ["y"]);
+        var model = new Model { Graph = b.Graph, IrVersion = 8 };
+        model.OpsetImports[""] = 13;
+        return model;
+    }
+
+    [Test]
+    public void AllLevelFusesTheElementwiseTail()
+    {
+        using var s = new InferenceSession(EltwiseTail(1), new SessionOptions { OptimizationLevel = OptimizationLevel.All });
+        var nodes = s.OptimizedModel.Graph.Nodes.Select(n => n.OpType).ToList();
+        Assert.That(nodes, Is.EqualTo(new[] { "FusedMatMul", "Softmax", "ElementwiseChain", "ElementwiseChain" }), string.Join(", ", nodes));
+        Assert.That(s.NativeExecutor!.Compiled.Steps.Select(st => st.KernelName), Has.Exactly(2).EqualTo("eltwise-chain"));
+    }
+
     [Test]
     public void AllLevelFusesTheTransformerMlp()
     {
@@ -190,7 +222,7 @@ public class SyntheticModelEquivalenceTests
     public static IEnumerable<TestCaseData> Cases()
     {
         var passes = GraphOptimizer.PassesFor(OptimizationLevel.All).DistinctBy(p => p.Name).ToList();
-        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp), nameof(BiasAddCnn), nameof(LcnetBlock), nameof(TransformerMlp) })
+        foreach (string model in new[] { nameof(ResidualCnn), nameof(Mlp), nameof(BiasAddCnn), nameof(LcnetBlock), nameof(TransformerMlp), nameof(EltwiseTail) })
         {
             foreach (IGraphPass pass in passes)
                 yield return new TestCaseData(model, pass.Name, OptimizationLevel.None).SetName($"{{m}}({model}, {pass.Name})");
@@ -202,7 +234,7 @@ public class SyntheticModelEquivalenceTests
     [TestCaseSource(nameof(Cases))]
     public void OptimizedGraphComputesTheSame(string modelName, string? passName, OptimizationLevel level)
     {
-        Func<int, Model> make = modelName switch { nameof(ResidualCnn) => ResidualCnn, nameof(LcnetBlock) => LcnetBlock, nameof(TransformerMlp) => TransformerMlp, nameof(BiasAddCnn) => BiasAddCnn, _ => Mlp };
+        Func<int, Model> make = modelName switch { nameof(ResidualCnn) => ResidualCnn, nameof(LcnetBlock) => LcnetBlock, nameof(TransformerMlp) => TransformerMlp, nameof(BiasAddCnn) => BiasAddCnn, nameof(EltwiseTail) => EltwiseTail, _ => Mlp };
         Model model = make(1);
         var input = Random(new Random(2), model.Graph.Inputs[0].Type is TensorTypeInfo t ? t.Shape!.Select(d => (int)d.Value!).ToArray() : []);
         var feeds = new Dictionary<string, Tensor> { ["x"] = input };

@@ -78,6 +78,40 @@ internal static class FusedReferenceOps
         return result;
     }
 
+    /// <summary>kerno.ElementwiseChain: the original element-wise nodes applied one after the other with their reference kernels.</summary>
+    [OnnxOp(Optimizer.Passes.FuseElementwiseChain.OpType, Domain = Optimizer.Passes.FusedOps.Domain)]
+    private static Tensor ElementwiseChain(OpContext ctx)
+    {
+        var program = Optimizer.Passes.FuseElementwiseChain.Program(ctx.Node) ?? throw ctx.Fail("ops, operands, swapped and params do not describe a program");
+        long[] operands = ctx.Node.GetInts("operands")!;
+        Tensor y = ctx.Input(0);
+        for (int i = 0; i < program.Length; ++i)
+        {
+            var step = program[i];
+            if (step.Operand is not null)
+            {
+                Tensor other = ctx.Input((int)operands[i]);
+                y = step.Swapped ? RunBinary(ctx, step.Op, other, y) : RunBinary(ctx, step.Op, y, other);
+                continue;
+            }
+            // Clip at opset 6 takes its bounds as attributes; the others read alpha / beta (ignored when they have none).
+            var attributes = step.Op switch
+            {
+                "Clip" => new[] { FloatAttribute("min", step.P0), FloatAttribute("max", step.P1) },
+                "LeakyRelu" => [FloatAttribute("alpha", step.P0)],
+                "HardSigmoid" => [FloatAttribute("alpha", step.P0), FloatAttribute("beta", step.P1)],
+                _ => [],
+            };
+            long opset = step.Op == "Clip" ? 6 : 14;
+            var node = new Node(ctx.Node.Name, step.Op, "", ["x"], ctx.Node.Outputs, attributes) { Index = ctx.Node.Index };
+            ReferenceKernel kernel = ReferenceOps.Find("", step.Op, opset) ?? throw ctx.Fail($"the reference {step.Op} kernel is missing");
+            y = kernel(new OpContext(node, opset, [y], null))[0] as Tensor ?? throw ctx.Fail($"{step.Op} produced no tensor");
+        }
+        return y;
+    }
+
+    private static AttributeValue FloatAttribute(string name, float value) => new() { Name = name, Kind = AttributeKind.Float, Float = value };
+
     private static Tensor RunBinary(OpContext ctx, string opType, Tensor a, Tensor b)
     {
         var node = new Node(ctx.Node.Name, opType, "", ["a", "b"], ctx.Node.Outputs, []) { Index = ctx.Node.Index };
