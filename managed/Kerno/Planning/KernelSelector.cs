@@ -121,7 +121,7 @@ internal static class KernelSelector
             case "Softmax" or "LogSoftmax":
                 return new SoftmaxStep(node, opset, reference);
             case "Sigmoid" or "HardSwish" or "HardSigmoid" or "Tanh":
-                return new TranscendentalActivationStep(node, opset, reference, node.OpType switch
+                return new ActivationStep(node, opset, reference, node.OpType switch
                 {
                     "Sigmoid" => new FusedActivation(ActivationKind.Sigmoid),
                     "HardSwish" => new FusedActivation(ActivationKind.HardSwish),
