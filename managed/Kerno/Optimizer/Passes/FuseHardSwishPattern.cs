@@ -7,36 +7,16 @@ namespace Kerno.Optimizer.Passes;
 /// x * HardSigmoid(x, 1/6, 1/2)), right after a Conv / Gemm / fused node, becomes that node's HardSwish epilogue:
 /// four passes over the feature map fewer for every activation of PP-LCNetV3.
 /// </summary>
-public sealed class FuseHardSwishPattern : IGraphPass
+public sealed class FuseHardSwishPattern : ActivationPatternPass
 {
     /// <inheritdoc/>
-    public string Name => "FuseHardSwishPattern";
+    public override string Name => "FuseHardSwishPattern";
 
     /// <inheritdoc/>
-    public bool Apply(ComputeGraph graph, OptimizerContext context)
-    {
-        bool changed = false;
-        foreach (Node producer in graph.Nodes.ToList())
-        {
-            if (producer.Outputs.Count != 1 || FuseActivation.FusedOpFor(graph, producer) is not { } fusedOp)
-                continue;
-            var consumers = GraphEdits.Consumers(graph);
-            var pinned = GraphEdits.PinnedNames(graph);
-            string x = producer.Outputs[0];
-            if (pinned.Contains(x) || !consumers.TryGetValue(x, out var readers) || readers.Count != 2)
-                continue;
-            if (Match(graph, context, x, readers, consumers, pinned) is not { } nodes)
-                continue;
-            FuseActivation.Attach(graph, producer, fusedOp, new FusedActivation(ActivationKind.HardSwish), nodes[^1].Outputs[0]);
-            foreach (Node n in nodes)
-                graph.Nodes.Remove(n);
-            changed = true;
-        }
-        return changed;
-    }
+    protected override FusedActivation Activation => new(ActivationKind.HardSwish);
 
-    /// <summary>The pattern's nodes (the last one writes the result) when <paramref name="x"/>'s two readers compute hardswish(x).</summary>
-    private static List<Node>? Match(ComputeGraph graph, OptimizerContext context, string x, List<Node> readers,
+    /// <inheritdoc/>
+    protected override List<Node>? Match(ComputeGraph graph, OptimizerContext context, string x, List<Node> readers,
         Dictionary<string, List<Node>> consumers, HashSet<string> pinned)
     {
         Node? Sole(Node n) => n.Outputs.Count == 1 ? GraphEdits.SoleConsumer(n.Outputs[0], consumers, pinned) : null;

@@ -6,33 +6,18 @@ namespace Kerno.Optimizer.Passes;
 /// Swish / SiLU written out as x * Sigmoid(x) (Paddle exports it as x * Sigmoid(x * 1)) right after a Conv / Gemm /
 /// fused node becomes that node's SiLU epilogue (PP-OCRv4's recognizer neck and transformer MLPs).
 /// </summary>
-public sealed class FuseSwishPattern : IGraphPass
+public sealed class FuseSwishPattern : ActivationPatternPass
 {
     /// <inheritdoc/>
-    public string Name => "FuseSwishPattern";
+    public override string Name => "FuseSwishPattern";
 
     /// <inheritdoc/>
-    public bool Apply(ComputeGraph graph, OptimizerContext context)
-    {
-        bool changed = false;
-        foreach (Node producer in graph.Nodes.ToList())
-        {
-            if (producer.Outputs.Count != 1 || FuseActivation.FusedOpFor(graph, producer) is not { } fusedOp)
-                continue;
-            var consumers = GraphEdits.Consumers(graph);
-            var pinned = GraphEdits.PinnedNames(graph);
-            string x = producer.Outputs[0];
-            if (pinned.Contains(x) || !consumers.TryGetValue(x, out var readers) || readers.Count != 2)
-                continue;
-            if ((Match(graph, x, readers[0], readers[1], consumers, pinned) ?? Match(graph, x, readers[1], readers[0], consumers, pinned)) is not { } nodes)
-                continue;
-            FuseActivation.Attach(graph, producer, fusedOp, new FusedActivation(ActivationKind.Silu), nodes[^1].Outputs[0]);
-            foreach (Node n in nodes)
-                graph.Nodes.Remove(n);
-            changed = true;
-        }
-        return changed;
-    }
+    protected override FusedActivation Activation => new(ActivationKind.Silu);
+
+    /// <inheritdoc/>
+    protected override List<Node>? Match(ComputeGraph graph, OptimizerContext context, string x, List<Node> readers,
+        Dictionary<string, List<Node>> consumers, HashSet<string> pinned) =>
+        Match(graph, x, readers[0], readers[1], consumers, pinned) ?? Match(graph, x, readers[1], readers[0], consumers, pinned);
 
     /// <summary>The pattern's nodes (the last is the final Mul) when <paramref name="mul"/> = x * Sigmoid(x or x * 1) with the sigmoid branch starting at <paramref name="first"/>.</summary>
     private static List<Node>? Match(ComputeGraph graph, string x, Node mul, Node first, Dictionary<string, List<Node>> consumers, HashSet<string> pinned)

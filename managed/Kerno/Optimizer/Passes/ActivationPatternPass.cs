@@ -1,0 +1,44 @@
+using Kerno.Graph;
+
+namespace Kerno.Optimizer.Passes;
+
+/// <summary>
+/// An activation written out in primitive ops right after a Conv / Gemm / fused node, read by the producer's output
+/// through exactly two nodes (x * f(x)), becomes that node's epilogue. Subclasses say which activation and how to
+/// recognize its nodes.
+/// </summary>
+public abstract class ActivationPatternPass : IGraphPass
+{
+    /// <inheritdoc/>
+    public abstract string Name { get; }
+
+    /// <summary>The epilogue the matched nodes become.</summary>
+    protected abstract FusedActivation Activation { get; }
+
+    /// <summary>The pattern's nodes (the last one writes the result) when <paramref name="x"/>'s two readers compute the activation of x; null otherwise.</summary>
+    protected abstract List<Node>? Match(ComputeGraph graph, OptimizerContext context, string x, List<Node> readers,
+        Dictionary<string, List<Node>> consumers, HashSet<string> pinned);
+
+    /// <inheritdoc/>
+    public bool Apply(ComputeGraph graph, OptimizerContext context)
+    {
+        bool changed = false;
+        foreach (Node producer in graph.Nodes.ToList())
+        {
+            if (producer.Outputs.Count != 1 || FuseActivation.FusedOpFor(graph, producer) is not { } fusedOp)
+                continue;
+            var consumers = GraphEdits.Consumers(graph);
+            var pinned = GraphEdits.PinnedNames(graph);
+            string x = producer.Outputs[0];
+            if (pinned.Contains(x) || !consumers.TryGetValue(x, out var readers) || readers.Count != 2)
+                continue;
+            if (Match(graph, context, x, readers, consumers, pinned) is not { } nodes)
+                continue;
+            FuseActivation.Attach(graph, producer, fusedOp, Activation, nodes[^1].Outputs[0]);
+            foreach (Node n in nodes)
+                graph.Nodes.Remove(n);
+            changed = true;
+        }
+        return changed;
+    }
+}
