@@ -51,7 +51,8 @@ public sealed class InferenceSession : IDisposable
         // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
         // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
         unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
-        Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits());
+        Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits(),
+            Planning.KernelSelector.NchwcBlockFor(options.Backend));
         executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
         OptimizedModel = optimized;
         if (options.Backend == ExecutionBackend.Native)

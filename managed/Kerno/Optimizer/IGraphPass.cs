@@ -24,6 +24,10 @@ public sealed class OptimizerContext
     /// <summary>Constant folding does not materialize tensors larger than this (elements).</summary>
     public long MaxFoldedElements { get; init; } = 64L << 20;
 
+    /// <summary>NCHWc channel block the blocked-layout pass uses (the native kernel set's), 0 to keep every tensor NCHW
+    /// (the reference backend).</summary>
+    public int NchwcBlock { get; init; }
+
     /// <summary>The opset of a domain.</summary>
     public long Opset(string domain) => Opsets.GetValueOrDefault(domain == "ai.onnx" ? "" : domain);
 }

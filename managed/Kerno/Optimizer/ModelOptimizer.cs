@@ -19,7 +19,7 @@ public static class ModelOptimizer
     /// that depend on them.
     /// </summary>
     internal static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes,
-        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits)
+        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, int nchwcBlock = 0)
     {
         if (level == OptimizationLevel.None && passes is null)
             return model;
@@ -28,11 +28,11 @@ public static class ModelOptimizer
         if (graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name)) > 0)
             Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
         if (passes is null)
-            GraphOptimizer.Run(copy, level);
+            GraphOptimizer.Run(copy, level, nchwcBlock);
         else
         {
             copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1);
-            GraphOptimizer.Run(graph, new OptimizerContext(copy.OpsetImports), passes);
+            GraphOptimizer.Run(graph, new OptimizerContext(copy.OpsetImports) { NchwcBlock = nchwcBlock }, passes);
         }
         return copy;
     }

@@ -155,7 +155,8 @@ public class NativeBackendTests
                 return ModelOf(b);
             }
             AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, 1, 5, 6, 6) });
-            using var s = new InferenceSession(Make(), new SessionOptions { Backend = ExecutionBackend.Native });
+            // Extended: the fusions without the layout pass (at All, the second conv also goes blocked)
+            using var s = new InferenceSession(Make(), new SessionOptions { Backend = ExecutionBackend.Native, OptimizationLevel = OptimizationLevel.Extended });
             Assert.That(s.OptimizedModel.Graph.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Conv", "FusedConv" }), act);
             Assert.That(s.OptimizedModel.Graph.Nodes[1].Inputs, Has.Count.EqualTo(4), "residual fused");
         }

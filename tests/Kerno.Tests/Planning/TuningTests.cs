@@ -44,8 +44,10 @@ public class TuningTests
         return new() { ["x"] = x };
     }
 
+    // Extended: NCHW convolutions, where every algorithm is a candidate (at All the layout pass makes them blocked, which
+    // take direct, Winograd and depthwise only: NativeBlockedLayoutTests).
     private static InferenceSession Native(string model, string? cache) =>
-        new(model, new SessionOptions { IntraOpThreads = 1, TuningCachePath = cache });
+        new(model, new SessionOptions { IntraOpThreads = 1, TuningCachePath = cache, OptimizationLevel = global::Kerno.Optimizer.OptimizationLevel.Extended });
 
     private static List<NativeConvStep> Convs(InferenceSession s) => s.NativeExecutor!.Compiled.Steps.OfType<NativeConvStep>().ToList();
 
