@@ -118,7 +118,8 @@ public class NativeBlockedLayoutTests
         {
             Backend = ExecutionBackend.Reference, OptimizationLevel = OptimizationLevel.None, GraphPasses = [new AssignBlockedLayout(block)],
         });
-        Assert.That(blocked.OptimizedModel.Graph.Nodes.Count(n => n.OpType == BlockedOps.Conv), Is.EqualTo(7));
+        // Unfused, the residual Add reads an NCHW value, so the conv before it is alone in its region and stays NCHW.
+        Assert.That(blocked.OptimizedModel.Graph.Nodes.Count(n => n.OpType == BlockedOps.Conv), Is.EqualTo(6));
         var expected = plain.Run(feeds);
         var actual = blocked.Run(feeds);
         for (int o = 0; o < expected.Count; ++o)

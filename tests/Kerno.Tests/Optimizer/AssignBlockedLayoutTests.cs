@@ -81,8 +81,9 @@ public class AssignBlockedLayoutTests
     public void GlobalPoolOfChannelsNotMultipleOfTheBlockIsSlicedBackToNchw()
     {
         var b = new GraphBuilder().Input("x", 1, 8, 5, 5).Output("y");
-        b.Constant("w", W(20, 8));
-        b.Node("Conv", ["x", "w"], ["c"], Same3x3);
+        b.Constant("w0", W(8, 8)).Constant("w", W(20, 8));
+        b.Node("Conv", ["x", "w0"], ["c0"], Same3x3);
+        b.Node("Conv", ["c0", "w"], ["c"], Same3x3);
         b.Node("GlobalAveragePool", ["c"], ["y"]);
         Assert.That(Assign(b), Is.True);
         Node last = b.Graph.Nodes[^1];
@@ -101,6 +102,19 @@ public class AssignBlockedLayoutTests
     }
 
     [Test]
+    public void ALoneConvStaysNchw()
+    {
+        // ShuffleNet's depthwise convs between channel shuffles: reorders around each would only add work.
+        var b = new GraphBuilder().Input("x", 1, 24, 8, 8).Output("y");
+        b.Constant("wd", W(24, 1)).Constant("shape", Tensor.Vector(1L, 2L, 12L, 64L));
+        b.Node("Conv", ["x", "wd"], ["d"], Same3x3, Int("group", 24));
+        b.Node("Relu", ["d"], ["r"]);
+        b.Node("Reshape", ["r", "shape"], ["y"]);
+        Assert.That(Assign(b), Is.False);
+        Assert.That(Ops(b.Graph), Is.EqualTo(new[] { "Conv", "Relu", "Reshape" }));
+    }
+
+    [Test]
     public void GroupsTheBlockedKernelsCannotTakeStayNchw()
     {
         var b = new GraphBuilder().Input("x", 1, 32, 8, 8).Output("g2").Output("dw").Output("g2ok");
@@ -115,8 +129,9 @@ public class AssignBlockedLayoutTests
         Assert.That(g.Nodes.Single(n => n.Name.StartsWith("Conv_0")).OpType, Is.EqualTo(BlockedOps.Conv));
         Assert.That(g.Nodes.Single(n => n.Name.StartsWith("Conv_1")).OpType, Is.EqualTo(BlockedOps.Conv));
         Assert.That(g.Nodes.Single(n => n.Name.StartsWith("Conv_2")).OpType, Is.EqualTo("Conv"));
-        Assert.That(g.Nodes.Count(n => n.OpType == BlockedOps.ToBlocked), Is.EqualTo(2), "x once, g4 once");
-        Assert.That(g.Nodes.Count(n => n.OpType == BlockedOps.FromBlocked), Is.EqualTo(3), "one per graph output");
+        Assert.That(g.Nodes.Single(n => n.Name.StartsWith("Conv_3")).OpType, Is.EqualTo("Conv"), "alone in its region (its input is NCHW)");
+        Assert.That(g.Nodes.Count(n => n.OpType == BlockedOps.ToBlocked), Is.EqualTo(1), "x once for both blocked readers");
+        Assert.That(g.Nodes.Count(n => n.OpType == BlockedOps.FromBlocked), Is.EqualTo(2), "one per blocked graph output");
     }
 
     [Test]
@@ -137,14 +152,17 @@ public class AssignBlockedLayoutTests
     public void ResidualFromAnNchwValueIsReordered()
     {
         var b = new GraphBuilder().Input("x", 1, 16, 6, 6).Input("z", 1, 16, 6, 6).Output("y");
-        b.Constant("w", W(16, 16));
-        var conv = new Node("fc", "FusedConv", FusedOps.Domain, ["x", "w", "", "z"], ["y"], [Same3x3]);
+        b.Constant("w", W(16, 16)).Constant("w0", W(16, 16));
+        b.Node("Conv", ["x", "w0"], ["a"], Same3x3);
+        var conv = new Node("fc", "FusedConv", FusedOps.Domain, ["a", "w", "", "z"], ["y"], [Same3x3]);
         b.Graph.Nodes.Add(conv);
         b.Graph.ValueTypes["y"] = new TensorTypeInfo(DataType.Float, new List<Dim> { 1, 16, 6, 6 });
         Assert.That(Assign(b), Is.True);
-        Node blocked = b.Graph.Nodes.Single(n => n.OpType == BlockedOps.Conv);
-        Assert.That(Producer(b.Graph, blocked.Inputs[0]).OpType, Is.EqualTo(BlockedOps.ToBlocked));
+        Node blocked = b.Graph.Nodes.Single(n => n.Name == "fc");
+        Assert.That(blocked.OpType, Is.EqualTo(BlockedOps.Conv));
+        Assert.That(Producer(b.Graph, blocked.Inputs[0]).OpType, Is.EqualTo(BlockedOps.Conv));
         Assert.That(Producer(b.Graph, blocked.Inputs[3]).OpType, Is.EqualTo(BlockedOps.ToBlocked));
+        Assert.That(b.Graph.Nodes.Count(n => n.OpType == BlockedOps.ToBlocked), Is.EqualTo(2), "x and z");
         Assert.That((blocked.Inputs[1], blocked.Inputs[2]), Is.EqualTo(("w", "")));
         Assert.That(Producer(b.Graph, "y").OpType, Is.EqualTo(BlockedOps.FromBlocked));
     }

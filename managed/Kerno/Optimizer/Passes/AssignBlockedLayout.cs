@@ -12,7 +12,9 @@ namespace Kerno.Optimizer.Passes;
 /// multiples of the block. They start blocked regions whatever their input's layout.</item>
 /// <item>MaxPool / AveragePool / global pools, element-wise ops whose tensor operands are blocked values of the
 /// same shape (or scalar constants), and Concat on axis 1 of blocked inputs whose C are multiples of the block go
-/// blocked when their inputs are: a region therefore always contains a convolution.</item>
+/// blocked when their inputs are: a region therefore always contains a convolution. A region (nodes linked by the
+/// values they share, blocked or NCHW) with a single convolution stays NCHW: that conv's NCHW plan reorders inside
+/// at no more cost, or not at all (1x1 GEMM, depthwise on small maps), so explicit reorders would only add work.</item>
 /// <item>Reorders only at the boundaries: one kerno.ReorderToBlocked per NCHW value a blocked node reads, one
 /// kerno.ReorderFromBlocked per blocked value that an NCHW node, a subgraph or a graph output reads (the original
 /// name then still holds the NCHW tensor). A blocked [N, C, 1, 1] value with C a multiple of the block is already
@@ -49,10 +51,43 @@ public sealed class AssignBlockedLayout : IGraphPass
                 rewritten[n] = made;
                 blocked.Add(n.Outputs[0]);
             }
+        DropLoneConvs(graph, rewritten, blocked);
         if (rewritten.Count == 0)
             return false;
         Rewrite(graph, rewritten, blocked, b);
         return true;
+    }
+
+    /// <summary>Undoes regions with fewer than two convolutions (a region: blocked nodes connected through the values they
+    /// read or write, NCHW inputs included, since a shared input is reordered once for all its blocked readers).</summary>
+    private static void DropLoneConvs(ComputeGraph graph, Dictionary<Node, Node> rewritten, HashSet<string> blocked)
+    {
+        var parent = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Find(string x)
+        {
+            while (parent.TryGetValue(x, out string? p) && p != x)
+                x = parent[x] = parent.GetValueOrDefault(p, p);
+            return x;
+        }
+        void Union(string a, string b)
+        {
+            parent.TryAdd(a, a);
+            parent.TryAdd(b, b);
+            string ra = Find(a), rb = Find(b);
+            if (ra != rb)
+                parent[ra] = rb;
+        }
+        foreach ((Node n, Node _) in rewritten)
+            foreach (string v in n.Inputs.Append(n.Outputs[0]))
+                if (v.Length > 0 && GraphEdits.Constant(graph, v) is null)
+                    Union(n.Outputs[0], v);
+        var convs = rewritten.Values.Where(m => m.OpType == BlockedOps.Conv).GroupBy(m => Find(m.Outputs[0])).ToDictionary(g => g.Key, g => g.Count());
+        foreach (Node n in rewritten.Keys.ToList())
+            if (convs.GetValueOrDefault(Find(n.Outputs[0])) < 2)
+            {
+                rewritten.Remove(n);
+                blocked.Remove(n.Outputs[0]);
+            }
     }
 
     /// <summary>The blocked node <paramref name="n"/> becomes (inputs and outputs still the NCHW names), or null when it stays NCHW.</summary>
