@@ -62,7 +62,8 @@ public class AssignBlockedLayoutTests
         b.Node("Conv", ["ar", "w2"], ["c"], Same3x3);
         b.Node("Add", ["c", "ar"], ["s"]);
         b.Node("Mul", ["s", "half"], ["m"]);
-        b.Node("Concat", ["m", "ar"], ["cat"], Int("axis", 1));
+        b.Node("Dropout", ["m"], ["md", "mask"]); // the mask is never read: an identity
+        b.Node("Concat", ["md", "ar"], ["cat"], Int("axis", 1));
         b.Node("MaxPool", ["cat"], ["p"], GraphBuilder.Ints("kernel_shape", 2, 2), GraphBuilder.Ints("strides", 2, 2));
         b.Node("Conv", ["p", "w3"], ["q"]);
         b.Node("GlobalAveragePool", ["q"], ["y"]);
@@ -70,7 +71,7 @@ public class AssignBlockedLayoutTests
         var ops = Ops(b.Graph);
         Assert.That(ops, Is.EqualTo(new[]
         {
-            BlockedOps.ToBlocked, BlockedOps.Conv, "Relu", BlockedOps.Conv, "Add", "Mul", "Concat", "BlockedMaxPool", BlockedOps.Conv, "BlockedGlobalAveragePool",
+            BlockedOps.ToBlocked, BlockedOps.Conv, "Relu", BlockedOps.Conv, "Add", "Mul", "Dropout", "Concat", "BlockedMaxPool", BlockedOps.Conv, "BlockedGlobalAveragePool",
         }), string.Join(", ", ops));
         // The global pool's [2, 32, 1, 1] output with 32 = 2 blocks is NCHW already: no reorder, the name is the graph output's.
         Assert.That(b.Graph.Nodes[^1].Outputs[0], Is.EqualTo("y"));

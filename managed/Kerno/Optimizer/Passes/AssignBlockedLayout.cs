@@ -45,8 +45,12 @@ public sealed class AssignBlockedLayout : IGraphPass
             return false; // no blocked kernels, or already assigned
         var blocked = new HashSet<string>(StringComparer.Ordinal);
         var rewritten = new Dictionary<Node, Node>();
+        var read = GraphEdits.PinnedNames(graph);
+        foreach (Node n in graph.Nodes)
+            read.UnionWith(n.Inputs);
+        bool inferenceDropout = context.Opset("") >= 7; // earlier Dropouts train unless is_test says otherwise
         foreach (Node n in TopologicalSort.Sort(graph.Nodes))
-            if (Blocked(graph, n, b, blocked) is { } made)
+            if (Blocked(graph, n, b, blocked, read, inferenceDropout) is { } made)
             {
                 rewritten[n] = made;
                 blocked.Add(n.Outputs[0]);
@@ -91,7 +95,7 @@ public sealed class AssignBlockedLayout : IGraphPass
     }
 
     /// <summary>The blocked node <paramref name="n"/> becomes (inputs and outputs still the NCHW names), or null when it stays NCHW.</summary>
-    private static Node? Blocked(ComputeGraph graph, Node n, int b, HashSet<string> blocked)
+    private static Node? Blocked(ComputeGraph graph, Node n, int b, HashSet<string> blocked, HashSet<string> read, bool inferenceDropout)
     {
         if (n.Outputs.Count == 0 || n.Inputs.Count == 0 || Channels(graph, n.Outputs[0]) is null)
             return null;
@@ -105,6 +109,10 @@ public sealed class AssignBlockedLayout : IGraphPass
             case "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" when blocked.Contains(n.Inputs[0])
                 && n.Outputs.Skip(1).All(o => o.Length == 0) && (n.OpType.StartsWith("Global", StringComparison.Ordinal) || n.GetInts("kernel_shape") is { Length: 2 }):
                 return With(BlockedOps.PoolOp(n.OpType)!, FusedOps.Domain, n.Attributes.Values.Append(BlockedOps.Int("block", b)), [n.Outputs[0]]);
+            case "Dropout" when inferenceDropout && blocked.Contains(n.Inputs[0]) && n.Outputs.Skip(1).All(o => o.Length == 0 || !read.Contains(o))
+                && (n.Inputs.Count < 2 || n.Inputs[1].Length == 0 || GraphEdits.Constant(graph, n.Inputs[1]) is not null)
+                && (n.Inputs.Count < 3 || n.Inputs[2].Length == 0 || GraphEdits.Constant(graph, n.Inputs[2]) is Tensor<bool> { Length: 1 } mode && !mode[0]):
+                return With("Dropout", "", n.Attributes.Values, [n.Outputs[0]]); // an identity at inference (its mask unread: dropped)
             case var u when Unary.Contains(u) && n.Outputs.Count == 1 && blocked.Contains(n.Inputs[0])
                 && n.Inputs.Skip(1).All(i => i.Length == 0 || GraphEdits.Constant(graph, i) is { Length: 1 }):
                 return n;
