@@ -95,7 +95,7 @@ internal sealed unsafe class Pool2dStep : KernelStep
             int chunks = parallel ? Math.Min(units, context.Pool.Threads * 2) : 1;
             job.F0 = units;
             job.F1 = chunks;
-            job.I15 |= block << 1;
+            job.I15 |= block << 1; // bit 0: max; above: channels per unit (the NCHWc block, 1 for NCHW)
             job.Body = &NativeChunk;
             job.Run(context.Pool, chunks, parallel);
         }
