@@ -191,12 +191,36 @@ internal sealed unsafe class GlobalPoolStep : KernelStep
     }
 }
 
-/// <summary>Concat of float tensors: one block copy per input per outer index.</summary>
+/// <summary>
+/// Concat of float tensors: one block copy per input per outer index. When nothing precedes the axis but ones
+/// (one image, channels), each input is a contiguous piece of the output: the memory planner then has the inputs'
+/// producers write straight into the output, and the step skips the inputs that are already in place.
+/// </summary>
 internal sealed unsafe class ConcatStep : KernelStep
 {
     public ConcatStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
 
     public override string KernelName => "concat";
+
+    public override long[]? InputPiecesOfOutput(Func<int, int[]?> shapeOf)
+    {
+        if (Inputs.Length < 2 || Inputs.Any(i => i < 0) || shapeOf(Inputs[0]) is not { Length: > 0 } first)
+            return null;
+        long axisAttr = Node.GetInt("axis", 0);
+        int rank = first.Length, axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+        if (axis < 0 || axis >= rank || first.Take(axis).Any(d => d != 1))
+            return null;
+        var offsets = new long[Inputs.Length];
+        long offset = 0;
+        for (int k = 0; k < Inputs.Length; ++k)
+        {
+            if (shapeOf(Inputs[k]) is not { } s || s.Length != rank)
+                return null;
+            offsets[k] = offset;
+            offset += 4L * Tensor.ElementCount(s);
+        }
+        return offsets;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
@@ -260,6 +284,11 @@ internal sealed unsafe class ConcatStep : KernelStep
                 fixed (float* pt = t.Span)
                 {
                     float* src = pt, dst = py + offset;
+                    if (outer == 1 && src == dst)
+                    {
+                        offset += block; // planned in place: its producer wrote it here
+                        continue;
+                    }
                     for (long o = 0; o < outer; ++o, src += block, dst += rowOut)
                     {
                         // short rows (UltraFace's [4420, 2] + [4420, 2] boxes) copy faster without a call per row
