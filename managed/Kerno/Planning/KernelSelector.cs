@@ -87,6 +87,12 @@ internal static class KernelSelector
                 return ActiveBlock(node) ? new ReorderStep(node, opset, reference, node.OpType == BlockedOps.ToBlocked) : null;
             case "kerno.BlockedMaxPool" or "kerno.BlockedAveragePool":
                 return ActiveBlock(node) ? new Pool2dStep(node, opset, reference, blocked: true) : null;
+            case "kerno." + BlockedOps.BatchNorm when node.Inputs.Count == 5 && ActiveBlock(node):
+            {
+                Tensor<float>?[] p = node.Inputs.Skip(1).Select(i => Constant(graph, i)).ToArray();
+                return p.All(t => t is not null && t.Length == p[0]!.Length)
+                    ? new BatchNormStep(node, opset, reference, p[0]!, p[1]!, p[2]!, p[3]!, (int)node.GetInt("block")) : null;
+            }
             case "kerno.BlockedGlobalAveragePool" or "kerno.BlockedGlobalMaxPool":
                 return ActiveBlock(node) ? new GlobalPoolStep(node, opset, reference, blocked: true) : null;
             case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" when node.Inputs.Count == 2 && opset >= 8 && node.Inputs.All(i => IsFloat(graph, i)):

@@ -21,6 +21,13 @@ public class NativeBlockedLayoutTests
 
     private static readonly AttributeValue Pad1 = GraphBuilder.Ints("pads", 1, 1, 1, 1);
 
+    private static Tensor<float> Positive(Tensor<float> t)
+    {
+        foreach (ref float v in t.Span)
+            v = Math.Abs(v) + 0.5f;
+        return t;
+    }
+
     /// <summary>x [n, 3, 13, 11] through 8 convolutions (7 blocked) to y1 = GlobalAveragePool (flattened) and y2 = a 24-channel blocked conv's output.</summary>
     internal static Model Cnn(int seed, int n)
     {
@@ -30,6 +37,7 @@ public class NativeBlockedLayoutTests
         b.Constant("w1", R(20, 3, 3, 3)).Constant("b1", R(20)).Constant("w2", R(20, 20, 3, 3)).Constant("b2", R(20));
         b.Constant("wd", R(20, 1, 3, 3)).Constant("bd", R(20)).Constant("w3", R(24, 20, 1, 1)).Constant("b3", R(24));
         b.Constant("w4", R(16, 24, 3, 3)).Constant("w5", R(16, 24, 1, 1)).Constant("wg", R(32, 16, 3, 3)).Constant("w6", R(32, 32, 3, 3));
+        b.Constant("bn_s", R(32)).Constant("bn_b", R(32)).Constant("bn_m", R(32)).Constant("bn_v", Positive(R(32)));
         b.Constant("lo", Tensor.Scalar(0f)).Constant("hi", Tensor.Scalar(6f)).Constant("half", Tensor.Scalar(0.5f));
         b.Node("Conv", ["x", "w1", "b1"], ["c1"], Pad1);                       // C = 3: stays NCHW
         b.Node("Relu", ["c1"], ["r1"]);
@@ -47,7 +55,8 @@ public class NativeBlockedLayoutTests
         b.Node("Mul", ["cat", "half"], ["m"]);
         b.Node("Conv", ["m", "wg"], ["cg"], Pad1, Int("group", 2));           // C/group = 16
         b.Node("LeakyRelu", ["cg"], ["lg"], Float("alpha", 0.1f));
-        b.Node("Conv", ["lg", "w6"], ["c6"], Pad1);
+        b.Node("BatchNormalization", ["lg", "bn_s", "bn_b", "bn_m", "bn_v"], ["bn"]); // after an activation: not folded
+        b.Node("Conv", ["bn", "w6"], ["c6"], Pad1);
         b.Node("Add", ["c6", "m"], ["s6"]);
         b.Node("AveragePool", ["s6"], ["ap"], GraphBuilder.Ints("kernel_shape", 2, 2));
         b.Node("GlobalAveragePool", ["ap"], ["gp"]);
@@ -64,6 +73,7 @@ public class NativeBlockedLayoutTests
         using var native = new InferenceSession(Cnn(3, batch), new SessionOptions { Backend = ExecutionBackend.Native, IntraOpThreads = threads });
         var kernels = native.NativeExecutor!.Compiled.Steps.Select(s => s.KernelName).ToList();
         Assert.That(kernels.Count(k => k.StartsWith("conv-" + expectTag, StringComparison.Ordinal)), Is.EqualTo(7), string.Join(", ", kernels));
+        Assert.That(kernels, Has.Some.StartsWith("batchnorm-" + expectTag));
         Assert.That(kernels, Has.Some.StartsWith("maxpool2d-" + expectTag).And.Some.StartsWith("global-avgpool-" + expectTag).And.Some.StartsWith("avgpool2d-" + expectTag));
         Assert.That(kernels.Count(k => k.StartsWith("reorder-to-", StringComparison.Ordinal)), Is.EqualTo(1), "once, after the first conv");
         Assert.That(kernels.Count(k => k.StartsWith("reorder-from-", StringComparison.Ordinal)), Is.EqualTo(1), "y2 only: the pooled 32 channels are whole blocks");

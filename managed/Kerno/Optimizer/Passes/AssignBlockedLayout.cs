@@ -10,7 +10,7 @@ namespace Kerno.Optimizer.Passes;
 /// <item>Convolutions go blocked (kerno.BlockedConv) when they are 2-D, float, with constant weights, more than 4 input
 /// channels (first layers stay on libkerno's few-channel NCHW kernel) and groups 1, depthwise, or C/group and K/group
 /// multiples of the block. They start blocked regions whatever their input's layout.</item>
-/// <item>MaxPool / AveragePool / global pools, element-wise ops whose tensor operands are blocked values of the
+/// <item>MaxPool / AveragePool / global pools, inference BatchNormalization and Dropout, element-wise ops whose tensor operands are blocked values of the
 /// same shape (or scalar constants), and Concat on axis 1 of blocked inputs whose C are multiples of the block go
 /// blocked when their inputs are: a region therefore always contains a convolution. A region (nodes linked by the
 /// values they share, blocked or NCHW) with a single convolution stays NCHW: that conv's NCHW plan reorders inside
@@ -48,9 +48,8 @@ public sealed class AssignBlockedLayout : IGraphPass
         var read = GraphEdits.PinnedNames(graph);
         foreach (Node n in graph.Nodes)
             read.UnionWith(n.Inputs);
-        bool inferenceDropout = context.Opset("") >= 7; // earlier Dropouts train unless is_test says otherwise
         foreach (Node n in TopologicalSort.Sort(graph.Nodes))
-            if (Blocked(graph, n, b, blocked, read, inferenceDropout) is { } made)
+            if (Blocked(graph, n, b, blocked, read, context.Opset("")) is { } made)
             {
                 rewritten[n] = made;
                 blocked.Add(n.Outputs[0]);
@@ -95,7 +94,7 @@ public sealed class AssignBlockedLayout : IGraphPass
     }
 
     /// <summary>The blocked node <paramref name="n"/> becomes (inputs and outputs still the NCHW names), or null when it stays NCHW.</summary>
-    private static Node? Blocked(ComputeGraph graph, Node n, int b, HashSet<string> blocked, HashSet<string> read, bool inferenceDropout)
+    private static Node? Blocked(ComputeGraph graph, Node n, int b, HashSet<string> blocked, HashSet<string> read, long opset)
     {
         if (n.Outputs.Count == 0 || n.Inputs.Count == 0 || Channels(graph, n.Outputs[0]) is null)
             return null;
@@ -109,10 +108,14 @@ public sealed class AssignBlockedLayout : IGraphPass
             case "MaxPool" or "AveragePool" or "GlobalAveragePool" or "GlobalMaxPool" when blocked.Contains(n.Inputs[0])
                 && n.Outputs.Skip(1).All(o => o.Length == 0) && (n.OpType.StartsWith("Global", StringComparison.Ordinal) || n.GetInts("kernel_shape") is { Length: 2 }):
                 return With(BlockedOps.PoolOp(n.OpType)!, FusedOps.Domain, n.Attributes.Values.Append(BlockedOps.Int("block", b)), [n.Outputs[0]]);
-            case "Dropout" when inferenceDropout && blocked.Contains(n.Inputs[0]) && n.Outputs.Skip(1).All(o => o.Length == 0 || !read.Contains(o))
+            case "BatchNormalization" when opset >= 9 && blocked.Contains(n.Inputs[0]) && n.Inputs.Count == 5 && n.GetInt("training_mode", 0) == 0
+                && n.Outputs.Skip(1).All(o => o.Length == 0 || !read.Contains(o))
+                && n.Inputs.Skip(1).All(i => GraphEdits.Constant(graph, i) is Tensor<float> { Rank: 1 } p && p.Length == Channels(graph, n.Inputs[0])):
+                return With(BlockedOps.BatchNorm, FusedOps.Domain, n.Attributes.Values.Append(BlockedOps.Int("block", b)), [n.Outputs[0]]);
+            case "Dropout" when opset >= 7 && blocked.Contains(n.Inputs[0]) && n.Outputs.Skip(1).All(o => o.Length == 0 || !read.Contains(o))
                 && (n.Inputs.Count < 2 || n.Inputs[1].Length == 0 || GraphEdits.Constant(graph, n.Inputs[1]) is not null)
                 && (n.Inputs.Count < 3 || n.Inputs[2].Length == 0 || GraphEdits.Constant(graph, n.Inputs[2]) is Tensor<bool> { Length: 1 } mode && !mode[0]):
-                return With("Dropout", "", n.Attributes.Values, [n.Outputs[0]]); // an identity at inference (its mask unread: dropped)
+                return With("Dropout", "", n.Attributes.Values, [n.Outputs[0]]); // an identity at inference (before opset 7 it trains unless is_test; its unread mask is dropped)
             case var u when Unary.Contains(u) && n.Outputs.Count == 1 && blocked.Contains(n.Inputs[0])
                 && n.Inputs.Skip(1).All(i => i.Length == 0 || GraphEdits.Constant(graph, i) is { Length: 1 }):
                 return n;

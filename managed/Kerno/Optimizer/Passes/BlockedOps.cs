@@ -17,6 +17,8 @@ namespace Kerno.Optimizer.Passes;
 /// <item><c>BlockedMaxPool</c>, <c>BlockedAveragePool</c>, <c>BlockedGlobalAveragePool</c>, <c>BlockedGlobalMaxPool</c>:
 /// the ONNX pool's attributes plus <c>block</c>, on the blocked shape (pools are per channel, so the padding channels
 /// are pooled like the others). A global pool's blocked [N, Cp, 1, 1] output is already in NCHW order.</item>
+/// <item><c>BlockedBatchNormalization(X, scale, B, mean, var)</c>: inference BatchNormalization's inputs (C values each)
+/// and attributes plus <c>block</c>.</item>
 /// </list>
 /// Element-wise ops of same-shape blocked values and Concat on axis 1 of blocked values whose C are multiples of b need
 /// no op of their own: on the flat data they compute the same thing in either layout.
@@ -32,6 +34,9 @@ public static class BlockedOps
     /// <summary>Convolution on blocked tensors.</summary>
     public const string Conv = "BlockedConv";
 
+    /// <summary>Inference BatchNormalization on a blocked input.</summary>
+    public const string BatchNorm = "BlockedBatchNormalization";
+
     /// <summary>Prefix of the blocked pools' names.</summary>
     public const string Prefix = "Blocked";
 
@@ -44,7 +49,7 @@ public static class BlockedOps
         blockedOp.StartsWith(Prefix, StringComparison.Ordinal) && PoolOp(blockedOp[Prefix.Length..]) is not null ? blockedOp[Prefix.Length..] : null;
 
     /// <summary>True for a node of one of these ops.</summary>
-    public static bool Is(Node n) => n.Domain == FusedOps.Domain && (n.OpType is ToBlocked or FromBlocked or Conv || BaseOfPool(n.OpType) is not null);
+    public static bool Is(Node n) => n.Domain == FusedOps.Domain && (n.OpType is ToBlocked or FromBlocked or Conv or BatchNorm || BaseOfPool(n.OpType) is not null);
 
     /// <summary>C rounded up to a multiple of <paramref name="block"/>.</summary>
     public static long RoundUp(long c, long block) => (c + block - 1) / block * block;

@@ -49,6 +49,16 @@ internal static class BlockedReferenceOps
         return Block(ctx, (Tensor<float>)y, b);
     }
 
+    /// <summary>BatchNormalization on the unblocked input (C = the scale's length).</summary>
+    [OnnxOp(BlockedOps.BatchNorm, Domain = FusedOps.Domain)]
+    private static Tensor BatchNorm(OpContext ctx)
+    {
+        int b = Block(ctx);
+        var inputs = ctx.Inputs.ToList();
+        inputs[0] = Unblock(ctx, ctx.Input<float>(0), b, ctx.Input<float>(1).Length);
+        return Block(ctx, (Tensor<float>)RunNchw(ctx, "BatchNormalization", "", BaseOpset, inputs), b);
+    }
+
     private static int Block(OpContext ctx)
     {
         long b = ctx.Node.GetInt("block", 0);
