@@ -10,9 +10,9 @@ namespace Kerno.Optimizer.Passes;
 /// <item>Convolutions go blocked (kerno.BlockedConv) when they are 2-D, float, with constant weights, more than 4 input
 /// channels (first layers stay on libkerno's few-channel NCHW kernel) and groups 1, depthwise, or C/group and K/group
 /// multiples of the block. They start blocked regions whatever their input's layout.</item>
-/// <item>MaxPool / AveragePool / global pools, inference BatchNormalization and Dropout, element-wise ops whose tensor operands are blocked values of the
-/// same shape (or scalar constants), and Concat on axis 1 of blocked inputs whose C are multiples of the block go
-/// blocked when their inputs are: a region therefore always contains a convolution. A region (nodes linked by the
+/// <item>MaxPool / AveragePool / global pools, inference BatchNormalization and Dropout, element-wise ops whose
+/// tensor operands are blocked values of the same shape (or scalar constants), and Concat on axis 1 of blocked inputs
+/// whose C are multiples of the block go blocked when their inputs are: a region therefore always contains a convolution. A region (nodes linked by the
 /// values they share, blocked or NCHW) with a single convolution stays NCHW: that conv's NCHW plan reorders inside
 /// at no more cost, or not at all (1x1 GEMM, depthwise on small maps), so explicit reorders would only add work.</item>
 /// <item>Reorders only at the boundaries: one kerno.ReorderToBlocked per NCHW value a blocked node reads, one
@@ -115,7 +115,8 @@ public sealed class AssignBlockedLayout : IGraphPass
             case "Dropout" when opset >= 7 && blocked.Contains(n.Inputs[0]) && n.Outputs.Skip(1).All(o => o.Length == 0 || !read.Contains(o))
                 && (n.Inputs.Count < 2 || n.Inputs[1].Length == 0 || GraphEdits.Constant(graph, n.Inputs[1]) is not null)
                 && (n.Inputs.Count < 3 || n.Inputs[2].Length == 0 || GraphEdits.Constant(graph, n.Inputs[2]) is Tensor<bool> { Length: 1 } mode && !mode[0]):
-                return With("Dropout", "", n.Attributes.Values, [n.Outputs[0]]); // an identity at inference (before opset 7 it trains unless is_test; its unread mask is dropped)
+                // an identity at inference (before opset 7 it trains unless is_test); its unread mask is dropped
+                return With("Dropout", "", n.Attributes.Values, [n.Outputs[0]]);
             case var u when Unary.Contains(u) && n.Outputs.Count == 1 && blocked.Contains(n.Inputs[0])
                 && n.Inputs.Skip(1).All(i => i.Length == 0 || GraphEdits.Constant(graph, i) is { Length: 1 }):
                 return n;
