@@ -1,4 +1,4 @@
-// Kerno's build: native library (CMake), managed code (dotnet), tests on x86-64 and AArch64 (qemu), packages.
+// Kerno's build: native library (CMake), managed code (dotnet), tests on x86-64, AArch64 (qemu) and win-x64 (wine), packages.
 #nullable enable
 // Run through ./build.sh, which installs missing prerequisites and restores the pinned Cake tool.
 using System.Xml.Linq;
@@ -80,7 +80,7 @@ Task("NativeArm64")
     .Does(BuildArm64);
 
 Task("NativeWin64")
-    .Description("Build libkerno (kerno.dll) and its C tests for win-x64: cross-built with mingw-w64 gcc on Linux, the host build on Windows.")
+    .Description("Build libkerno (libkerno.dll) and its C tests for win-x64: cross-built with mingw-w64 gcc on Linux, the host build on Windows.")
     .Does(BuildWin64);
 
 Task("NativeOsxX64")
@@ -243,7 +243,7 @@ Task("Test")
 // ELF and PE (mingw binutils) keep a debuglink to the split-off file; Mach-O gets a .dSYM bundle.
 void StageNative(string rid, DirectoryPath buildDir, string toolPrefix = "")
 {
-    string file = rid.StartsWith("win-") ? "kerno.dll" : rid.StartsWith("osx-") ? "libkerno.dylib" : "libkerno.so";
+    string file = rid.StartsWith("win-") ? "libkerno.dll" : rid.StartsWith("osx-") ? "libkerno.dylib" : "libkerno.so";
     var lib = buildDir.CombineWithFilePath(file);
     if (!FileExists(lib))
         throw new Exception($"{lib} is missing: build it first");
@@ -362,7 +362,7 @@ Task("TestPackage")
         var api = System.Text.RegularExpressions.Regex.Matches(header, @"^KERNO_API[^(]*?\b(kerno_\w+)\s*\(", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).ToList();
         // The arm64 library cannot run here: check it is an AArch64 ELF exporting every kerno.h function (the
-        // NUnit Packaging tests check the staged libraries further, kerno.dll included).
+        // NUnit Packaging tests check the staged libraries further, libkerno.dll included).
         if (hostRid == "linux-x64")
         {
             var arm = runtimes.CombineWithFilePath("linux-arm64/native/libkerno.so");
@@ -377,6 +377,26 @@ Task("TestPackage")
             if (missing.Count > 0)
                 throw new Exception("the linux-arm64 library does not export: " + string.Join(", ", missing));
             Information($"linux-arm64 asset: AArch64 ELF exporting all {api.Count} kerno.h functions");
+        }
+        // win-x64 (cross-built here): the consumer published self-contained for Windows runs under wine64, so the
+        // managed side calls libkerno.dll through the Windows calling convention on every kernel set.
+        var wine = HasTool("wine64") ? "wine64" : "/usr/lib/wine/wine64";
+        if (hostRid == "linux-x64" && FileExists(runtimes.CombineWithFilePath("win-x64/native/libkerno.dll")) && HasTool(wine))
+        {
+            var win = work.Combine("win-x64");
+            Run("dotnet", $"publish -c Release -r win-x64 --self-contained -p:KernoVersion={version} -p:RestorePackagesPath=\"{work}/packages\" -o \"{win}\"", work);
+            foreach (var isa in new[] { "avx512", "avx2", "generic" })
+            {
+                Information($"> KERNO_ISA={isa} {wine} Consumer.exe --published");
+                int code = StartProcess(wine, new ProcessSettings
+                {
+                    Arguments = $"\"{win}/Consumer.exe\" --published",
+                    WorkingDirectory = win,
+                    EnvironmentVariables = new Dictionary<string, string> { ["KERNO_ISA"] = isa, ["WINEDEBUG"] = "-all" },
+                });
+                if (code != 0)
+                    throw new Exception($"the win-x64 consumer failed under wine64 with KERNO_ISA={isa} (exit code {code})");
+            }
         }
         // The kerno tool installs from the same folder and runs.
         Run("dotnet", $"tool install Kerno.Cli --tool-path \"{work}/tool\" --add-source \"{root}/artifacts\" --version {version}");

@@ -5,7 +5,7 @@ using Kerno.Tests.Interop;
 namespace Kerno.Tests.Packaging;
 
 /// <summary>
-/// What a shipped kerno.dll must be (the win-x64 cross build, build/win-x64/, and its stripped copy staged in
+/// What a shipped libkerno.dll must be (the win-x64 cross build, build/win-x64/, and its stripped copy staged in
 /// artifacts/native/win-x64/): a PE32+ x86-64 DLL exporting exactly the kerno.h API and importing only DLLs that
 /// every Windows has (libgcc and winpthreads are linked in). Checked with mingw-w64's objdump where it is installed.
 /// </summary>
@@ -16,7 +16,7 @@ public class WindowsLibraryHealthTests
     public static IEnumerable<TestCaseData> Libraries()
     {
         foreach (string dir in new[] { "build", "artifacts/native" })
-            yield return new TestCaseData(Path.Combine(RepoPaths.Root, dir, "win-x64", "kerno.dll")).SetName($"{{m}}({dir}/win-x64)");
+            yield return new TestCaseData(Path.Combine(RepoPaths.Root, dir, "win-x64", "libkerno.dll")).SetName($"{{m}}({dir}/win-x64)");
     }
 
     private static bool IsSystemDll(string name) =>
@@ -70,7 +70,7 @@ public class WindowsLibraryHealthTests
     [Test]
     public void StagedDllCarriesNoDebugInfo()
     {
-        string path = Path.Combine(RepoPaths.Root, "artifacts/native/win-x64/kerno.dll");
+        string path = Path.Combine(RepoPaths.Root, "artifacts/native/win-x64/libkerno.dll");
         Assert.That(Dump(path, "-h"), Does.Not.Contain(".debug_info"));
     }
 }
