@@ -6,8 +6,8 @@
 set -euo pipefail
 
 # clang + libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/native) and the macOS / Windows assembly checks;
-# valgrind: the memcheck runs of the C tests; gcc-mingw-w64-x86-64-win32: kerno.dll for win-x64 (only one 64-bit C
-# compiler, not the whole mingw-w64 set); wine64: the win-x64 C tests (TestWin64).
+# valgrind: the memcheck runs of the C tests; gcc-mingw-w64-x86-64-win32: libkerno.dll for win-x64 (one 64-bit C
+# compiler, not the whole mingw-w64 set); wine64: the win-x64 C tests (TestWin64) and package consumer (TestPackage).
 packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata fonts-dejavu-core clang libclang-rt-14-dev valgrind
           gcc-mingw-w64-x86-64-win32 wine64)
 # Optional: graphviz renders `kerno inspect --dot graph.svg` (without it the DOT file is written and a hint printed;

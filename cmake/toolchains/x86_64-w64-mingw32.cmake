@@ -1,11 +1,10 @@
-# Cross-build libkerno for win-x64 with Debian's mingw-w64 gcc (gcc-mingw-w64-x86-64); the C tests run under
-# wine64 when it is installed (the TestWin64 target).
+# Cross-build libkerno for win-x64 with Debian's mingw-w64 gcc (gcc-mingw-w64-x86-64-win32); the C tests run
+# under wine64 when it is installed (the TestWin64 target).
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 
 set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc)
 set(CMAKE_ASM_COMPILER x86_64-w64-mingw32-gcc)
-set(CMAKE_RC_COMPILER x86_64-w64-mingw32-windres)
 
 set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
