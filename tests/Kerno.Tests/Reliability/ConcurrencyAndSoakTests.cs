@@ -164,10 +164,11 @@ public class ConcurrencyAndSoakTests
         return Model(g).ToByteArray();
     }
 
-    [Test]
-    public void CancellationStopsALongRunBetweenNodes()
+    [TestCase(ExecutionBackend.Native)]
+    [TestCase(ExecutionBackend.Reference)]
+    public void CancellationStopsALongRunBetweenNodes(ExecutionBackend backend)
     {
-        using var s = new InferenceSession(EndlessLoop());
+        using var s = new InferenceSession(EndlessLoop(), new SessionOptions { Backend = backend });
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var clock = Stopwatch.StartNew();
         Assert.That(() => s.Run(new Dictionary<string, Value> { ["X"] = Tensor.Vector(1f) }, cts.Token),
