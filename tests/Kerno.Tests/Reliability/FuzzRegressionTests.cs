@@ -18,6 +18,9 @@ public class FuzzRegressionTests
         ("tfidf-ngram-indexes.onnx", 50827, "TfIdfVectorizer trusted ngram_counts/ngram_indexes to match the pool"),
         ("gatherelements-indices-shape.onnx", 72001, "GatherElements accepted indices larger than data along the other axes"),
         ("qlinearconv-w-scale-size.onnx", 92511, "QLinearConv indexed w_scale per output channel without checking its length"),
+        ("convtranspose-internal.onnx", 122778, "ConvTranspose trusted kernel_shape to match W's spatial dims (and strides, dilations, output_padding, pads to have one value per axis)"),
+        ("maxunpool-internal.onnx", 137647, "MaxUnpool indexed kernel_shape, strides and pads per axis without checking their lengths, and the unpooled size could be 0 or negative"),
+        ("view-shape-overruns-arena.onnx", 138331, "native backend: a Reshape-like view whose inferred shape held more elements than its source got the source's arena slot (ArgumentOutOfRangeException escaped Run)"),
         ("gru-batchwise-layout.onnx", 87577, "RNN/GRU/LSTM read R's last dimension (hidden_size default) before checking R's rank: a scalar R threw IndexOutOfRange"),
     ];
 

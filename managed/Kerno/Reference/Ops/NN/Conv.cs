@@ -168,6 +168,10 @@ internal static class Conv
         int[]? outShapeAttr = NNUtil.Ints(ctx, "output_shape");
         int[]? pads = NNUtil.Ints(ctx, "pads");
         string autoPad = ctx.Node.GetString("auto_pad", "NOTSET");
+        if (!kernel.AsSpan().SequenceEqual(wsh.AsSpan(2)) || strides.Length != rank || dilations.Length != rank || outPad.Length != rank
+            || pads is not null && pads.Length != 2 * rank || strides.Any(v => v < 1) || dilations.Any(v => v < 1))
+            throw ctx.Fail($"kernel_shape {Tensor.FormatShape(kernel)} (W {Tensor.FormatShape(wsh)}), strides, dilations, output_padding or pads " +
+                           $"do not fit {rank} spatial axes");
         int[] inSp = xs[2..];
         var pb = new int[rank];
         var outSp = new int[rank];
