@@ -70,6 +70,8 @@ internal static class Conv
     /// <summary>Subtracts a scalar or per-output-channel (axis 0) zero point from weights.</summary>
     internal static void SubtractPerChannel(OpContext ctx, double[] w, int[] shape, double[] zp)
     {
+        if (shape.Length == 0)
+            throw ctx.Fail("W must have rank 1 or more, got a scalar");
         int m = shape[0];
         int per = m == 0 ? 0 : w.Length / m;
         if (zp.Length != 1 && zp.Length != m)
