@@ -321,7 +321,7 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
     }
     p.ws_total = p.ws_x + p.ws_y + p.ws_v + p.ws_m;
 
-    struct kerno_conv2d* out = malloc(sizeof *out);
+    struct kerno_conv2d* out = kerno_aligned_alloc(sizeof *out, 64); /* counted: leak tests watch plans too */
     if (!out)
         return kerno_fail(KERNO_ERR_OUT_OF_MEMORY, "%s: out of memory", fn);
     *out = p;
@@ -329,7 +329,7 @@ kerno_status kerno_conv2d_create(const int64_t* input_shape, const int64_t* weig
     return KERNO_OK;
 }
 
-void kerno_conv2d_destroy(kerno_conv2d_t* plan) { free(plan); }
+void kerno_conv2d_destroy(kerno_conv2d_t* plan) { kerno_aligned_free(plan); }
 
 int32_t kerno_conv2d_algorithm(const kerno_conv2d_t* plan) { return plan ? plan->algo : -1; }
 

@@ -16,7 +16,7 @@ internal sealed unsafe class Arena : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         Bytes = bytes;
-        data = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, Alignment), Alignment);
+        data = (byte*)Interop.NativeBuffer.Alloc((nuint)Math.Max(bytes, Alignment), Alignment);
         if (bytes > 0)
             GC.AddMemoryPressure(bytes);
     }
@@ -38,7 +38,7 @@ internal sealed unsafe class Arena : IDisposable
     {
         if (data == null)
             return;
-        NativeMemory.AlignedFree(data);
+        Interop.NativeBuffer.Free(data);
         data = null;
         if (Bytes > 0)
             GC.RemoveMemoryPressure(Bytes);
@@ -48,7 +48,7 @@ internal sealed unsafe class Arena : IDisposable
     ~Arena()
     {
         if (data != null)
-            NativeMemory.AlignedFree(data);
+            Interop.NativeBuffer.Free(data);
     }
 }
 

@@ -330,6 +330,12 @@ internal sealed class NativeExecutor : IDisposable
                 bytes[j] = -1;
                 int view = step.ViewOf(j);
                 alias[j] = view >= 0 && view < step.Inputs.Length ? step.Inputs[view] : -1;
+                // A view shares its source's memory only when it holds as many elements: shapes that disagree (an
+                // invalid Reshape, or declared shapes that contradict each other) would place the view past its
+                // source's slot (a fuzz finding overran the arena); the step reports the mismatch when it runs.
+                if (v >= 0 && alias[j] >= 0 && shapes[v] is { } viewShape && shapes[alias[j]] is { } sourceShape
+                    && Tensor.ElementCount(viewShape) != Tensor.ElementCount(sourceShape))
+                    alias[j] = -1;
                 if (v >= 0 && step.ArenaOutput(j) && !outputs.Contains(v) && shapes[v] is { } s)
                     bytes[j] = 4L * Tensor.ElementCount(s);
             }

@@ -146,7 +146,7 @@ internal sealed unsafe class PackedMatrix : IDisposable
         K = k;
         long size = Kernels.Sgemm.PackedBSize(n, k);
         Bytes = (nuint)Math.Max(size, 1);
-        Data = (byte*)NativeMemory.AlignedAlloc(Bytes, 64);
+        Data = (byte*)Interop.NativeBuffer.Alloc(Bytes);
         GC.AddMemoryPressure((long)Bytes);
         Kernels.Sgemm.PackB(transB, n, k, b, transB ? Math.Max(k, 1) : Math.Max(n, 1), new Span<byte>(Data, (int)Math.Min(size, int.MaxValue)));
     }
@@ -160,7 +160,7 @@ internal sealed unsafe class PackedMatrix : IDisposable
     {
         if (Data == null)
             return;
-        NativeMemory.AlignedFree(Data);
+        Interop.NativeBuffer.Free(Data);
         Data = null;
         GC.RemoveMemoryPressure((long)Bytes);
         GC.SuppressFinalize(this);
@@ -169,6 +169,6 @@ internal sealed unsafe class PackedMatrix : IDisposable
     ~PackedMatrix()
     {
         if (Data != null)
-            NativeMemory.AlignedFree(Data);
+            Interop.NativeBuffer.Free(Data);
     }
 }

@@ -93,8 +93,8 @@ internal sealed unsafe class RunContext : IDisposable
         if (scratchBytes < bytes)
         {
             if (scratch != null)
-                NativeMemory.AlignedFree(scratch);
-            scratch = NativeMemory.AlignedAlloc((nuint)bytes, Arena.Alignment);
+                Interop.NativeBuffer.Free(scratch);
+            scratch = Interop.NativeBuffer.Alloc((nuint)bytes, Arena.Alignment);
             scratchBytes = bytes;
         }
         return (float*)scratch;
@@ -115,7 +115,7 @@ internal sealed unsafe class RunContext : IDisposable
         arena?.Dispose();
         if (scratch != null)
         {
-            NativeMemory.AlignedFree(scratch);
+            Interop.NativeBuffer.Free(scratch);
             scratch = null;
         }
     }

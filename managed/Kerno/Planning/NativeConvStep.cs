@@ -397,7 +397,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
                     part.Algorithm = (Kernels.ConvAlgorithm)NativeMethods.kerno_conv2d_algorithm(plan);
                     nuint packedSize = NativeMethods.kerno_conv2d_packed_size(plan);
                     part.PackedBytes = (long)packedSize;
-                    part.Packed = (float*)NativeMemory.AlignedAlloc(Math.Max(packedSize, 64), 64);
+                    part.Packed = (float*)Interop.NativeBuffer.Alloc(Math.Max(packedSize, 64));
                     part.WorkspaceBytes = (long)NativeMethods.kerno_conv2d_workspace_size(plan);
                     part.WorkspaceOffset = workspace;
                     workspace += MemoryPlanner.Align(part.WorkspaceBytes);
@@ -432,7 +432,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
                     NativeMethods.kerno_conv2d_destroy(p.Plan);
                 p.Plan = 0;
                 if (p.Packed != null)
-                    NativeMemory.AlignedFree(p.Packed);
+                    Interop.NativeBuffer.Free(p.Packed);
                 p.Packed = null;
             }
         }

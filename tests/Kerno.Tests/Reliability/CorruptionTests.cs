@@ -7,7 +7,8 @@ namespace Kerno.Tests.Reliability;
 /// <summary>
 /// Front-end acceptance: 200 deterministically corrupted variants (truncation, bit flips, overwritten length
 /// prefixes and varints) of every model are either rejected with <see cref="KernoModelException"/> or load
-/// and run on random inputs of their declared shapes. No other exception type, no crash, no hang.
+/// and run on random inputs of their declared shapes, half on the native backend and half on the reference one.
+/// No other exception type, no crash, no hang.
 /// Generated models always run; the shared real models (KERNO_TEST_DATA) when present.
 /// </summary>
 [Category("Reliability")]
@@ -17,9 +18,10 @@ public class CorruptionTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// Time each model's loaded variants may spend running on the reference backend; later loaded variants are
-    /// still loaded, validated, shape-inferred, optimized and planned, but not run (counted as NotRun). The large
-    /// shared models take 0.1-7 s per reference run; KERNO_RELIABILITY_FULL=1 runs every variant that loads.
+    /// Time each model's loaded variants may spend running (even variants on the native backend, odd ones on the
+    /// reference backend, see <see cref="ModelProbe.BackendFor"/>); later loaded variants are still loaded,
+    /// validated, shape-inferred, optimized and planned, but not run (counted as NotRun). The large shared models
+    /// take 0.1-7 s per reference run; KERNO_RELIABILITY_FULL=1 runs every variant that loads.
     /// </summary>
     private static TimeSpan RunBudget =>
         Environment.GetEnvironmentVariable("KERNO_RELIABILITY_FULL") == "1" ? TimeSpan.MaxValue : TimeSpan.FromSeconds(8);
@@ -31,8 +33,11 @@ public class CorruptionTests
     public void GeneratedModelRunsUncorrupted(string name)
     {
         byte[] bytes = SmallModels.All().Single(m => m.Name == name).Bytes;
-        ProbeResult r = ModelProbe.ProbeWithTimeout(bytes, 1, Timeout);
-        Assert.That(r.Outcome, Is.EqualTo(ProbeOutcome.Ran), () => $"{r.Stage}: {r.Error}");
+        foreach (int seed in new[] { 0, 1 }) // native, reference
+        {
+            ProbeResult r = ModelProbe.ProbeWithTimeout(bytes, seed, Timeout);
+            Assert.That(r.Outcome, Is.EqualTo(ProbeOutcome.Ran), () => $"{ModelProbe.BackendFor(seed)}, {r.Stage}: {r.Error}");
+        }
     }
 
     [TestCaseSource(nameof(GeneratedModels))]

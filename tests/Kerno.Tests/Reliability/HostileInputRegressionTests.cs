@@ -53,6 +53,32 @@ public class HostileInputRegressionTests
         }
     }
 
+    /// <summary>Found by the fuzz loop in the Soak run (reported as a hang): a linear Resize whose scales make the
+    /// output far too large filtered the inner axes first, and those intermediates (up to 16M elements, under
+    /// the limit) took tens of seconds before the last axis was refused. The output size is now checked first.</summary>
+    [TestCase(ExecutionBackend.Reference)]
+    [TestCase(ExecutionBackend.Native)]
+    public void ResizeRefusesAnOversizedOutputBeforeFiltering(ExecutionBackend backend)
+    {
+        var g = new GraphProto { Name = "g" };
+        g.Input.Add(Value("X", DataType.Float, 1, 1, 4, 4));
+        g.Input.Add(Value("scales", DataType.Float, 4));
+        g.Output.Add(Value("Y", DataType.Float));
+        g.Node.Add(Node("Resize", ["X", "", "scales"], ["Y"], "resize", "",
+            new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("linear") }));
+        var options = ModelProbe.Options(backend);
+        using var s = new InferenceSession(Model(g, 19).ToByteArray(), options);
+        var feed = new Dictionary<string, Tensor> { ["X"] = new Tensor<float>([1, 1, 4, 4]), ["scales"] = Tensor.Vector(100f, 260f, 100f, 40f) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<KernoModelException>(() => s.Run(feed))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Message, Does.Contain("MaxTensorElements").Or.Contain("elements"));
+            // Filtering [1,260,400,160] first took 12 s on the reference backend (a quiet machine); refusing takes milliseconds.
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        });
+    }
+
     /// <summary>Found in review: typed fields (float_data, string_data, ...) were counted only after the tensor
     /// was allocated, so 20 bytes claiming dims [2^30] allocated 4 GiB (8 GiB of references for strings) first.</summary>
     [TestCase(DataType.Float)]

@@ -35,15 +35,18 @@ public sealed record ProbeResult(ProbeOutcome Outcome, Exception? Error = null, 
 
 /// <summary>
 /// The hostile-model harness shared by the corruption test, the in-process fuzz loop and the SharpFuzz
-/// target: create a session on the reference backend (load, validate, infer shapes, optimize, plan), and
-/// when that succeeds, run it once on random inputs of the declared shapes. Every exception is classified;
-/// a per-model time limit turns a hang into an outcome instead of a stuck test.
+/// target: create a session (load, validate, infer shapes, optimize, plan), and when that succeeds, run it once
+/// on random inputs of the declared shapes. The input seed picks the backend (<see cref="BackendFor"/>), so
+/// every caller covers both the native backend (the default, with its unsafe steps over arenas) and the
+/// reference one. Every exception is classified; a per-model time limit turns a hang into an outcome instead
+/// of a stuck test.
 /// </summary>
 public static class ModelProbe
 {
     /// <summary>Limits used for hostile models: real models fit, a probe never allocates gigabytes.</summary>
-    public static SessionOptions Options() => new()
+    public static SessionOptions Options(ExecutionBackend backend = ExecutionBackend.Native) => new()
     {
+        Backend = backend,
         MaxTensorElements = 1 << 24,
         MaxModelBytes = 64 << 20,
         MaxNodes = 100_000,
@@ -53,13 +56,16 @@ public static class ModelProbe
     /// <summary>Largest total element count of the random inputs the probe feeds.</summary>
     public const long MaxInputElements = 1 << 22;
 
+    /// <summary>The backend a probe with input seed <paramref name="seed"/> uses: native for even seeds, reference for odd.</summary>
+    public static ExecutionBackend BackendFor(int seed) => (seed & 1) == 0 ? ExecutionBackend.Native : ExecutionBackend.Reference;
+
     /// <summary>Loads and runs <paramref name="model"/> on this thread; <paramref name="cancellation"/> stops the run between nodes.</summary>
     public static ProbeResult Probe(byte[] model, int seed, CancellationToken cancellation = default, bool run = true)
     {
         InferenceSession session;
         try
         {
-            session = new InferenceSession(model, Options());
+            session = new InferenceSession(model, Options(BackendFor(seed)));
         }
         catch (KernoModelException e)
         {

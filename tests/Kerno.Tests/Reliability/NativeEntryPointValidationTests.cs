@@ -27,7 +27,8 @@ public class NativeEntryPointValidationTests
         // Plan accessors and destructor: their only argument is a plan handle Conv2d owns (never user input).
         "kerno_conv2d_destroy", "kerno_conv2d_algorithm", "kerno_conv2d_output_shape", "kerno_conv2d_packed_size",
         "kerno_conv2d_workspace_size", "kerno_conv2d_pack",
-        // Not called from managed code (the native library's own allocator, for its kernels and tests).
+        // libkerno's counted allocator: called by NativeBuffer and Conv2d with sizes computed by Kerno (a plan's
+        // packed/workspace size, a planned arena), never with sizes from a model or a caller.
         "kerno_aligned_alloc", "kerno_aligned_free",
     ];
 

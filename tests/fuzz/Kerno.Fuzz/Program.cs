@@ -6,7 +6,7 @@ namespace Kerno.Fuzz;
 
 /// <summary>
 /// Kerno.Fuzz MODE [args]: the fuzz target for hostile models (load, validate, infer shapes, optimize, plan, and
-/// one run on random inputs of the declared shapes, reference backend). Anything but a KernoModelException or a
+/// one run on random inputs of the declared shapes, native or reference backend by the input seed). Anything but a KernoModelException or a
 /// clean run is re-thrown, so the fuzzer records a crash. Modes:
 ///   corpus DIR                      write the seed corpus (generated models + Debian's ONNX node-test models)
 ///   libfuzzer                       in-process target for libfuzzer-dotnet (SharpFuzz-instrumented Kerno.dll)
@@ -47,7 +47,8 @@ public static class Program
     /// <summary>The fuzz target: throws (a crash for the fuzzer) when Kerno breaks its hostile-input promise.</summary>
     private static void Target(byte[] model)
     {
-        ProbeResult r = ModelProbe.Probe(model, seed: 0);
+        // The length's parity picks the backend (ModelProbe.BackendFor), so the fuzzer reaches both.
+        ProbeResult r = ModelProbe.Probe(model, seed: model.Length);
         if (!r.IsAcceptable)
             throw new InvalidOperationException($"{r.Outcome} at {r.Stage}", r.Error);
     }
@@ -82,9 +83,10 @@ public static class Program
     {
         int bad = 0;
         foreach (string file in files)
+        foreach (int seed in new[] { 0, 1 }) // both backends
         {
-            ProbeResult r = ModelProbe.ProbeWithTimeout(File.ReadAllBytes(file), 0, TimeSpan.FromSeconds(20));
-            Console.WriteLine($"{file}: {r.Outcome}{(r.IsInternalError ? " (internal error)" : "")} {r.Error?.Message}");
+            ProbeResult r = ModelProbe.ProbeWithTimeout(File.ReadAllBytes(file), seed, TimeSpan.FromSeconds(20));
+            Console.WriteLine($"{file} ({ModelProbe.BackendFor(seed)}): {r.Outcome}{(r.IsInternalError ? " (internal error)" : "")} {r.Error?.Message}");
             if (!r.IsAcceptable)
             {
                 Console.WriteLine(r.Error);

@@ -54,6 +54,23 @@ internal static class Dims
         return p;
     }
 
+    /// <summary>
+    /// Product of fully known dims for size limits: long.MaxValue when it overflows (a hostile shape such as
+    /// [2^40, 2^40] is over any limit, and must not throw OverflowException out of session creation).
+    /// </summary>
+    public static long SaturatingProduct(IEnumerable<Dim> dims)
+    {
+        long p = 1;
+        foreach (Dim d in dims)
+        {
+            long v = d.Value!.Value;
+            if (v <= 0)
+                return v == 0 ? 0 : -1; // a negative dim is another check's error, not a size
+            p = p > long.MaxValue / v ? long.MaxValue : p * v;
+        }
+        return p;
+    }
+
     /// <summary>Normalizes a possibly negative axis; throws when out of range.</summary>
     public static int Axis(long axis, int rank)
     {

@@ -133,8 +133,8 @@ public static class ShapeInferencer
         private void CheckSize(Node node, TypeInfo?[] types)
         {
             foreach (TypeInfo? t in types)
-                if (t is TensorTypeInfo { IsFullyKnown: true } tt && Dims.Product(tt.Shape!) is { } n && n > limits.MaxTensorElements)
-                    throw new KernoModelException(node, $"output shape [{string.Join(",", tt.Shape!)}] has {n} elements, over the limit of {limits.MaxTensorElements} (MaxTensorElements)");
+                if (t is TensorTypeInfo { IsFullyKnown: true } tt && Dims.SaturatingProduct(tt.Shape!) is var n && n > limits.MaxTensorElements)
+                    throw new KernoModelException(node, $"output shape [{string.Join(",", tt.Shape!)}] has {(n == long.MaxValue ? "more than 2^63" : n)} elements, over the limit of {limits.MaxTensorElements} (MaxTensorElements)");
         }
 
         /// <summary>
@@ -154,7 +154,7 @@ public static class ShapeInferencer
                         return null;
                 // Only when the rule proves every output small: folding must not allocate what a hostile model asks for.
                 if (inferred is null || inferred.Length < node.Outputs.Count(o => o.Length > 0)
-                    || inferred.Any(t => t is not TensorTypeInfo { IsFullyKnown: true } tt || Dims.Product(tt.Shape!) > MaxFoldElements))
+                    || inferred.Any(t => t is not TensorTypeInfo { IsFullyKnown: true } tt || Dims.SaturatingProduct(tt.Shape!) > MaxFoldElements))
                     return null;
             }
             ReferenceKernel? kernel = ReferenceOps.Find(node.Domain, node.OpType, opset);

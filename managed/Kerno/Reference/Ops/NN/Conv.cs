@@ -70,6 +70,8 @@ internal static class Conv
     /// <summary>Subtracts a scalar or per-output-channel (axis 0) zero point from weights.</summary>
     internal static void SubtractPerChannel(OpContext ctx, double[] w, int[] shape, double[] zp)
     {
+        if (shape.Length == 0)
+            throw ctx.Fail("W must have rank 1 or more, got a scalar");
         int m = shape[0];
         int per = m == 0 ? 0 : w.Length / m;
         if (zp.Length != 1 && zp.Length != m)
@@ -168,6 +170,10 @@ internal static class Conv
         int[]? outShapeAttr = NNUtil.Ints(ctx, "output_shape");
         int[]? pads = NNUtil.Ints(ctx, "pads");
         string autoPad = ctx.Node.GetString("auto_pad", "NOTSET");
+        if (!kernel.AsSpan().SequenceEqual(wsh.AsSpan(2)) || strides.Length != rank || dilations.Length != rank || outPad.Length != rank
+            || pads is not null && pads.Length != 2 * rank || strides.Any(v => v < 1) || dilations.Any(v => v < 1))
+            throw ctx.Fail($"kernel_shape {Tensor.FormatShape(kernel)} (W {Tensor.FormatShape(wsh)}), strides, dilations, output_padding or pads " +
+                           $"do not fit {rank} spatial axes");
         int[] inSp = xs[2..];
         var pb = new int[rank];
         var outSp = new int[rank];

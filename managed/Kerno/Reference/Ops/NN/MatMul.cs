@@ -137,6 +137,10 @@ internal static class MatMul
     /// <summary>Subtracts a scalar, per-row (A: along its second-last axis) or per-column (B: last axis) zero point.</summary>
     private static void SubtractZeroPoint(OpContext ctx, double[] v, int[] shape, double[] zp, bool rows)
     {
+        if (v.Length == 0)
+            return;
+        if (zp.Length == 0)
+            throw ctx.Fail("zero point is empty");
         if (zp.Length == 1)
         {
             for (int i = 0; i < v.Length; ++i)

@@ -242,9 +242,16 @@ internal static class Pool
         int[] kernel = NNUtil.Ints(ctx, "kernel_shape") ?? throw ctx.Fail("kernel_shape is required");
         int[] strides = NNUtil.Ints(ctx, "strides") ?? NNUtil.Repeat(rank, 1);
         int[] pads = NNUtil.Ints(ctx, "pads") ?? NNUtil.Repeat(2 * rank, 0);
+        if (kernel.Length != rank || strides.Length != rank || pads.Length != 2 * rank || kernel.Any(v => v < 1) || strides.Any(v => v < 1))
+            throw ctx.Fail($"kernel_shape {Tensor.FormatShape(kernel)}, strides {Tensor.FormatShape(strides)} or pads {Tensor.FormatShape(pads)} do not fit {rank} spatial axes");
         int[] dflt = xt.Shape.ToArray();
         for (int d = 0; d < rank; ++d)
-            dflt[d + 2] = (dflt[d + 2] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + rank];
+        {
+            long size = (dflt[d + 2] - 1L) * strides[d] + kernel[d] - pads[d] - pads[d + rank];
+            if (size < 1 || size > int.MaxValue)
+                throw ctx.Fail($"the unpooled size along axis {d + 2} is {size}");
+            dflt[d + 2] = (int)size;
+        }
         int[] ys = ctx.OptionalInput(2) is { } os ? os.ToInt64Array().Select(v => checked((int)v)).ToArray() : dflt;
         if (ys.Length != xt.Rank || ys[0] != dflt[0] || ys[1] != dflt[1])
             throw ctx.Fail($"output_shape {Tensor.FormatShape(ys)} does not fit X {Tensor.FormatShape(xt.Shape)}");

@@ -53,6 +53,8 @@ internal static class Recurrent
             throw ctx.Fail($"X must have rank 3, got {Tensor.FormatShape(xt.Shape)}");
         int T = layout == 0 ? xt.Shape[0] : xt.Shape[1], Bn = layout == 0 ? xt.Shape[1] : xt.Shape[0], I = xt.Shape[2];
         Tensor wt = ctx.Input(1), rt = ctx.Input(2);
+        if (wt.Rank != 3 || rt.Rank != 3)
+            throw ctx.Fail($"W {Tensor.FormatShape(wt.Shape)} and R {Tensor.FormatShape(rt.Shape)} must have rank 3");
         int H = (int)ctx.Node.GetInt("hidden_size", rt.Shape[^1]);
         if (!wt.Shape.SequenceEqual([D, G * H, I]) || !rt.Shape.SequenceEqual([D, G * H, H]))
             throw ctx.Fail($"W {Tensor.FormatShape(wt.Shape)} / R {Tensor.FormatShape(rt.Shape)} do not match {D} directions, hidden {H}, input {I}");

@@ -168,6 +168,9 @@ internal static class ResizeOp
                 .ToArray();
             shape[a] = outSizes[i];
         }
+        // Refuse an output over the limits before filtering: the separable filter's intermediates can stay under
+        // them while the last axis would not, and computing them first took tens of seconds (a fuzz finding).
+        Elements.Count(ctx, shape);
 
         if (s.Mode == "nearest")
         {
