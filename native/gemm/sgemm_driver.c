@@ -190,7 +190,9 @@ static kerno_status run_block(const sgemm_problem* P, const sgemm_config* cfg, s
     const int post = post_activation(P->act) && !store_act;
     const sgemm_ukernel_fn ukr = cfg->ukernel;
 
-    if (kd->small_m != NULL && i1 - i0 <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
+    /* The path follows the whole problem's M, not this block's: a thread count that cuts C into short row blocks
+     * must sum in the same order as one thread does (results bit-identical across thread counts). */
+    if (kd->small_m != NULL && P->m <= kd->small_m_max && !P->tb && !P->packed && !cfg->force_packed) {
         uint32_t flags = 0;
         if (P->alpha != 1.0f && K > 0) flags |= SGEMM_F_ALPHA;
         ctx.beta = P->beta;

@@ -123,8 +123,10 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             made = new Choice(candidates, tuned.Algorithm, true);
         else
         {
+            // Costed as for one thread, so every IntraOpThreads setting picks the same algorithm (and the same bits;
+            // docs/SECURITY.md, Determinism); the parts of a split conv only run it on slices of the channels.
             int nchwc = Kernels.NnKernels.NchwcBlock;
-            var slices = Parts.Slices(g, threads, block);
+            var slices = Parts.Slices(g, 1, block);
             Kernels.ConvAlgorithm best = Kernels.ConvAlgorithm.Auto;
             double bestCost = double.PositiveInfinity;
             foreach (Kernels.ConvAlgorithm a in ConvCostModel.All.Where(candidates.Contains))
