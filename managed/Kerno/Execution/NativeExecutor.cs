@@ -46,7 +46,9 @@ internal sealed class NativeExecutor : IDisposable
         this.maxTensorElements = maxTensorElements;
         Reference = reference;
         Model = model;
-        pool = new KernoThreadPool(threads);
+        using CreationTimings.Scope total = CreationTimings.Measure("native");
+        using (CreationTimings.Measure("native: thread pool"))
+            pool = new KernoThreadPool(threads);
         try
         {
             compiled = Compile(model, reference, dropConsumedInitializers, threads, tuning, keepOriginalWeights);
@@ -55,6 +57,7 @@ internal sealed class NativeExecutor : IDisposable
             int[]?[] shapes = InferredShapes(model.Graph);
             if (compiled.InputIds.All(i => shapes[i] is not null))
             {
+                using CreationTimings.Scope planning = CreationTimings.Measure("native: memory plan");
                 staticPlan = BuildPlan(shapes);
                 byShape[staticPlan.Signature] = staticPlan;
             }
@@ -156,7 +159,9 @@ internal sealed class NativeExecutor : IDisposable
             {
                 foreach (string i in GraphScopes.AllInputs(ps.Node))
                     Materialize(i);
-                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuning?.For(ps.Node, stepList.Count));
+                KernelStep step;
+                using (CreationTimings.Measure("native: select+pack " + ps.Node.OpType))
+                    step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuning?.For(ps.Node, stepList.Count));
                 step.Index = stepList.Count;
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();
@@ -181,6 +186,7 @@ internal sealed class NativeExecutor : IDisposable
                     // (VGG-19: 1377 -> 1176 MiB with it). An aggressive collection also decommits the freed regions.
                     if (releasedBytes >= ReleaseCollectBytes)
                     {
+                        using CreationTimings.Scope collect = CreationTimings.Measure("native: GC after releasing weights");
                         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                         releasedBytes = 0;
                     }
@@ -284,6 +290,7 @@ internal sealed class NativeExecutor : IDisposable
         if (!CanFold(ps, graph, inputNames, graphOutputs, graph.Initializers.ContainsKey))
             return false;
         Value?[] outputs;
+        using CreationTimings.Scope fold = CreationTimings.Measure("native: fold " + node.OpType);
         try
         {
             outputs = ps.Kernel(new Reference.OpContext(node, ps.Opset, node.Inputs.Select(i => i.Length == 0 ? null : (Value)graph.Initializers[i]).ToList()));

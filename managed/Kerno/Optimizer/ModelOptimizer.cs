@@ -26,7 +26,8 @@ public static class ModelOptimizer
         Model copy = CloneMainGraph(model);
         ComputeGraph graph = copy.Graph;
         if (graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name)) > 0)
-            Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
+            using (Execution.CreationTimings.Measure("optimize: shape inference on the copy"))
+                Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
         if (passes is null)
             GraphOptimizer.Run(copy, level);
         else
