@@ -24,6 +24,43 @@ public sealed class OptimizerContext
     /// <summary>Constant folding does not materialize tensors larger than this (elements).</summary>
     public long MaxFoldedElements { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// Arrays the graph's tensors may share with the model as loaded (its initializers and its nodes' tensor attributes):
+    /// a pass may change a constant in place only when it is not among them (<see cref="MayOverwrite"/>). Null: every
+    /// tensor counts as shared, nothing is overwritten.
+    /// </summary>
+    internal HashSet<object>? SharedStorage { get; init; }
+
+    /// <summary>
+    /// True when initializer <paramref name="name"/> may be changed in place by its only reader: its tensor owns a whole
+    /// array the model as loaded does not hold (e.g. a weight constant folding made), no other initializer shares it,
+    /// and no node but one reads it once. Saves a copy of every folded weight (ResNet-50's BatchNorm folding: 100 MB).
+    /// </summary>
+    internal bool MayOverwrite(ComputeGraph graph, string name)
+    {
+        if (SharedStorage is null || !graph.Initializers.TryGetValue(name, out Tensor? t) || Storage(t) is not { } array
+            || SharedStorage.Contains(array) || graph.Inputs.Any(i => i.Name == name) || graph.Outputs.Any(o => o.Name == name))
+            return false;
+        int reads = 0;
+        foreach (Node n in graph.Nodes)
+            foreach (string i in GraphScopes.AllInputs(n))
+                if (i == name && ++reads > 1)
+                    return false;
+        foreach ((string other, Tensor u) in graph.Initializers)
+            if (other != name && ReferenceEquals(Storage(u), array))
+                return false;
+        return true;
+    }
+
+    /// <summary>The array a tensor's elements are, when they are exactly one whole managed array.</summary>
+    internal static object? Storage(Tensor t)
+    {
+        if (t is not Tensor<float> f)
+            return null;
+        return System.Runtime.InteropServices.MemoryMarshal.TryGetArray<float>(f.Memory, out ArraySegment<float> seg)
+            && seg.Offset == 0 && seg.Count == seg.Array!.Length ? seg.Array : null;
+    }
+
     /// <summary>The opset of a domain.</summary>
     public long Opset(string domain) => Opsets.GetValueOrDefault(domain == "ai.onnx" ? "" : domain);
 }

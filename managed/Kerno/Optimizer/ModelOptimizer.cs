@@ -28,14 +28,32 @@ public static class ModelOptimizer
         if (graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name)) > 0)
             using (Execution.CreationTimings.Measure("optimize: shape inference on the copy"))
                 Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
-        if (passes is null)
-            GraphOptimizer.Run(copy, level);
-        else
-        {
-            copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1);
-            GraphOptimizer.Run(graph, new OptimizerContext(copy.OpsetImports), passes);
-        }
+        if (passes is not null || level >= OptimizationLevel.Extended)
+            copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
+        var context = new OptimizerContext(copy.OpsetImports) { SharedStorage = SharedStorage(model.Graph) };
+        GraphOptimizer.Run(graph, context, passes ?? GraphOptimizer.PassesFor(level));
         return copy;
+    }
+
+    /// <summary>The arrays the copy shares with the model as loaded: its initializers' and its nodes' tensor attributes'.</summary>
+    private static HashSet<object> SharedStorage(ComputeGraph graph)
+    {
+        var shared = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        void Add(Tensor? t)
+        {
+            if (t is not null && OptimizerContext.Storage(t) is { } array)
+                shared.Add(array);
+        }
+        foreach (Tensor t in graph.Initializers.Values)
+            Add(t);
+        foreach (Node n in graph.Nodes)
+            foreach (AttributeValue a in n.Attributes.Values)
+            {
+                Add(a.Tensor);
+                foreach (Tensor t in a.Tensors ?? [])
+                    Add(t);
+            }
+        return shared;
     }
 
     private static Model CloneMainGraph(Model model)

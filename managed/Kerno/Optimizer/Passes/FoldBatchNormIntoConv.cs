@@ -39,8 +39,10 @@ public sealed class FoldBatchNormIntoConv : IGraphPass
             float eps = bn.GetFloat("epsilon", 1e-5f);
             Tensor<float> gamma = p[0]!, beta = p[1]!, mean = p[2]!, variance = p[3]!;
 
-            // Written in one pass into uninitialized memory (no clone first): ResNet-50's weights are 100 MB.
-            var newW = new Tensor<float>(GC.AllocateUninitializedArray<float>(w.Length).AsMemory(), w.Shape);
+            // Scaled in place when the weight is this copy's own (one the optimizer folded, e.g. the light models'
+            // ConstantOfShape weights), else written in one pass into uninitialized memory: ResNet-50's weights are 100 MB.
+            bool inPlace = context.MayOverwrite(graph, conv.Inputs[1]);
+            var newW = inPlace ? w : new Tensor<float>(GC.AllocateUninitializedArray<float>(w.Length).AsMemory(), w.Shape);
             var newB = new Tensor<float>([k]);
             int perFilter = w.Length / k;
             for (int o = 0; o < k; ++o)
@@ -49,6 +51,8 @@ public sealed class FoldBatchNormIntoConv : IGraphPass
                 Scale(w.Span.Slice(o * perFilter, perFilter), s, newW.Span.Slice(o * perFilter, perFilter));
                 newB[o] = (float)(((b?[o] ?? 0f) - (double)mean[o]) * s + beta[o]);
             }
+            if (inPlace)
+                graph.Initializers.Remove(conv.Inputs[1]); // its values changed: only the new name may refer to them
             string wName = GraphEdits.FreshName(graph, conv.Inputs[1] + "_bnfolded");
             graph.Initializers[wName] = newW;
             string bName = GraphEdits.FreshName(graph, bn.Outputs[0] + "_bias");
