@@ -34,18 +34,15 @@ public sealed class OptimizerContext
     /// <summary>
     /// True when initializer <paramref name="name"/> may be changed in place by its only reader: its tensor owns a whole
     /// array the model as loaded does not hold (e.g. a weight constant folding made), no other initializer shares it,
-    /// and no node but one reads it once. Saves a copy of every folded weight (ResNet-50's BatchNorm folding: 100 MB).
+    /// and one node reads it, once (<paramref name="consumers"/> and <paramref name="pinned"/> as
+    /// <see cref="GraphEdits"/> makes them: pinned names are graph outputs and names subgraphs read). Saves a copy of every folded weight (ResNet-50's BatchNorm folding: 100 MB).
     /// </summary>
-    internal bool MayOverwrite(ComputeGraph graph, string name)
+    internal bool MayOverwrite(ComputeGraph graph, string name, Dictionary<string, List<Node>> consumers, HashSet<string> pinned)
     {
         if (SharedStorage is null || !graph.Initializers.TryGetValue(name, out Tensor? t) || Storage(t) is not { } array
-            || SharedStorage.Contains(array) || graph.Inputs.Any(i => i.Name == name) || graph.Outputs.Any(o => o.Name == name))
+            || SharedStorage.Contains(array) || pinned.Contains(name) || graph.Inputs.Any(i => i.Name == name)
+            || !consumers.TryGetValue(name, out List<Node>? readers) || readers.Count != 1)
             return false;
-        int reads = 0;
-        foreach (Node n in graph.Nodes)
-            foreach (string i in GraphScopes.AllInputs(n))
-                if (i == name && ++reads > 1)
-                    return false;
         foreach ((string other, Tensor u) in graph.Initializers)
             if (other != name && ReferenceEquals(Storage(u), array))
                 return false;

@@ -17,12 +17,15 @@ public sealed class FoldBatchNormIntoConv : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // Built once: a fold renames the Conv's output to the BatchNorm's and drops the BatchNorm, which changes no other
+        // Conv's consumers (rebuilding the map for every Conv made the pass quadratic).
+        Dictionary<string, List<Node>> consumers = GraphEdits.Consumers(graph);
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node conv in graph.Nodes.ToList())
         {
             if (conv.OpType != "Conv" || conv.Domain.Length != 0 || conv.Inputs.Count < 2)
                 continue;
-            var consumers = GraphEdits.Consumers(graph);
-            Node? bn = GraphEdits.SoleConsumer(conv.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
+            Node? bn = GraphEdits.SoleConsumer(conv.Outputs[0], consumers, pinned);
             if (bn is null || bn.OpType != "BatchNormalization" || bn.Domain.Length != 0 || bn.Inputs.Count < 5
                 || bn.Outputs.Skip(1).Any(o => o.Length > 0) || bn.GetInt("training_mode", 0) != 0)
                 continue;
@@ -41,7 +44,7 @@ public sealed class FoldBatchNormIntoConv : IGraphPass
 
             // Scaled in place when the weight is this copy's own (one the optimizer folded, e.g. the light models'
             // ConstantOfShape weights), else written in one pass into uninitialized memory: ResNet-50's weights are 100 MB.
-            bool inPlace = context.MayOverwrite(graph, conv.Inputs[1]);
+            bool inPlace = context.MayOverwrite(graph, conv.Inputs[1], consumers, pinned);
             var newW = inPlace ? w : new Tensor<float>(GC.AllocateUninitializedArray<float>(w.Length).AsMemory(), w.Shape);
             var newB = new Tensor<float>([k]);
             int perFilter = w.Length / k;
