@@ -59,7 +59,8 @@ public sealed class InferenceSession : IDisposable
                 unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
             Model optimized;
             using (Execution.CreationTimings.Measure("optimize"))
-                optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits());
+                optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits(),
+                    deferLargeWeights: options.Backend == ExecutionBackend.Native);
             using (Execution.CreationTimings.Measure("reference plan"))
                 executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
             OptimizedModel = optimized;

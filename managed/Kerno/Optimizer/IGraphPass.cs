@@ -25,6 +25,12 @@ public sealed class OptimizerContext
     public long MaxFoldedElements { get; init; } = 64L << 20;
 
     /// <summary>
+    /// Leave large weights that only a Gemm or MatMul reads, made by ConstantOfShape, unfolded: the native executor makes
+    /// each just before its reader packs it, then drops it, so they never all exist at once (set for the native backend).
+    /// </summary>
+    internal bool DeferLargeWeights { get; init; }
+
+    /// <summary>
     /// Arrays the graph's tensors may share with the model as loaded (its initializers and its nodes' tensor attributes):
     /// a pass may change a constant in place only when it is not among them (<see cref="MayOverwrite"/>). Null: every
     /// tensor counts as shared, nothing is overwritten.

@@ -11,7 +11,7 @@ public static class ModelOptimizer
 {
     /// <summary>Returns the model to execute at <paramref name="level"/>: the original for None, else an optimized copy.</summary>
     public static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes = null)
-        => Optimize(model, level, passes, null, null);
+        => Optimize(model, level, passes, null, null, deferLargeWeights: false);
 
     /// <summary>
     /// As above; when initializers were also graph inputs (IR &lt; 4 models list every weight as an input), shapes are
@@ -19,7 +19,7 @@ public static class ModelOptimizer
     /// that depend on them.
     /// </summary>
     internal static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes,
-        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits)
+        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, bool deferLargeWeights)
     {
         if (level == OptimizationLevel.None && passes is null)
             return model;
@@ -30,7 +30,7 @@ public static class ModelOptimizer
                 Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
         if (passes is not null || level >= OptimizationLevel.Extended)
             copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
-        var context = new OptimizerContext(copy.OpsetImports) { SharedStorage = SharedStorage(model.Graph) };
+        var context = new OptimizerContext(copy.OpsetImports) { SharedStorage = SharedStorage(model.Graph), DeferLargeWeights = deferLargeWeights };
         GraphOptimizer.Run(graph, context, passes ?? GraphOptimizer.PassesFor(level));
         return copy;
     }

@@ -50,7 +50,7 @@ public sealed class FuseActivation : IGraphPass
     {
         if (n.Outputs.Count != 1 || n.Has("activation"))
             return null;
-        bool floatWeights = n.Inputs.Count > 1 && GraphEdits.Constant(graph, n.Inputs[1]) is Tensor<float>;
+        bool floatWeights = n.Inputs.Count > 1 && GraphEdits.IsFloatWeight(graph, n.Inputs[1]);
         return (n.Domain, n.OpType) switch
         {
             ("", "Conv") when floatWeights => "FusedConv",
