@@ -18,6 +18,9 @@ internal sealed class NativeExecutor : IDisposable
 {
     public const int MaxPlans = 16;
 
+    /// <summary>Fully-connected weights made at creation from this size on are packed before any other step (see Compile).</summary>
+    private const long EarlyPackBytes = 64L << 20;
+
     /// <summary>Released original weights that make a collection worth its cost at session creation.</summary>
     private const long ReleaseCollectBytes = 64L << 20;
 
@@ -135,6 +138,7 @@ internal sealed class NativeExecutor : IDisposable
             : graph.ValueTypes.GetValueOrDefault(name) is TensorTypeInfo { IsFullyKnown: true } t && t.Shape!.All(d => d.Value is >= 0 and <= int.MaxValue)
                 ? t.Shape!.Select(d => (int)d.Value!.Value).ToArray() : null;
         var releasedReads = new Dictionary<KernelStep, HashSet<int>>();
+        var early = new Dictionary<Node, KernelStep>(ReferenceEqualityComparer.Instance);
         long releasedBytes = 0;
         try
         {
@@ -157,16 +161,21 @@ internal sealed class NativeExecutor : IDisposable
             }
             void AddStep(PlanStep ps)
             {
+                KernelStep step = early.Remove(ps.Node, out KernelStep? made) ? made : Prepare(ps, tuning?.For(ps.Node, stepList.Count));
+                step.Index = stepList.Count;
+                stepList.Add(step);
+            }
+            // Selects (and packs) the step for a node; the caller gives it its place in the step list.
+            KernelStep Prepare(PlanStep ps, Tuning.TunedConv? tuned)
+            {
                 foreach (string i in GraphScopes.AllInputs(ps.Node))
                     Materialize(i);
                 KernelStep step;
                 using (CreationTimings.Measure("native: select+pack " + ps.Node.OpType))
-                    step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuning?.For(ps.Node, stepList.Count));
-                step.Index = stepList.Count;
+                    step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuned);
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();
                 step.Reads = GraphScopes.AllInputs(ps.Node).Select(Id).Distinct().ToArray();
-                stepList.Add(step);
                 if (staticRuns && step.ConsumedConstants.Any() && step.ReleaseOriginals(v => v >= 0 ? StaticShape(names[v]) : null))
                 {
                     var gone = new HashSet<int>();
@@ -191,25 +200,37 @@ internal sealed class NativeExecutor : IDisposable
                         releasedBytes = 0;
                     }
                 }
+                return step;
             }
+            var folded = new HashSet<PlanStep>();
             foreach (PlanStep ps in main.Steps)
-            {
                 if (dropConsumed && CanFold(ps, graph, inputNames, graphOutputs, IsConstant))
                 {
+                    folded.Add(ps);
                     foreach (string o in ps.Node.Outputs)
                         if (o.Length > 0)
                             pending[o] = ps;
-                    continue;
                 }
-                AddStep(ps);
-            }
+            // Packing a weight needs its original and its packed copy at once: the largest fully-connected weights made at
+            // creation are packed first, while little else is resident (VGG-19's fc6: 392 MB each, next to 250 MB of
+            // Winograd-transformed convolution weights had it come in graph order). Their steps take their place below.
+            if (staticRuns)
+                foreach (PlanStep ps in main.Steps.Where(p => !folded.Contains(p)).Select(p => (p, Bytes: DeferredWeightBytes(p)))
+                    .Where(x => x.Bytes >= EarlyPackBytes).OrderByDescending(x => x.Bytes).Select(x => x.p))
+                    early[ps.Node] = Prepare(ps, null);
+            long DeferredWeightBytes(PlanStep ps) =>
+                ps.Node.OpType is "Gemm" or "MatMul" or "FusedGemm" or "FusedMatMul" && ps.Node.Inputs.Count > 1
+                && pending.ContainsKey(ps.Node.Inputs[1]) && StaticShape(ps.Node.Inputs[1]) is { } w ? 4L * Tensor.ElementCount(w) : 0;
+            foreach (PlanStep ps in main.Steps)
+                if (!folded.Contains(ps))
+                    AddStep(ps);
             // Constants nothing reads are made too, as before (cheap; keeps initializers the graph names).
             while (pending.Count > 0)
                 Materialize(pending.Keys.First());
         }
         catch
         {
-            foreach (KernelStep k in stepList)
+            foreach (KernelStep k in stepList.Concat(early.Values))
                 (k as IDisposable)?.Dispose();
             throw;
         }
