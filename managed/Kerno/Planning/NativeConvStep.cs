@@ -93,7 +93,8 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         Kernels.ConvAlgorithm[] candidates;
         try
         {
-            candidates = Parts.Accepted(g, weightShape, activation, threads);
+            using (Execution.CreationTimings.Measure("native: conv algorithms accepted"))
+                candidates = Parts.Accepted(g, weightShape, activation, threads);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoNativeException)
         {
@@ -178,7 +179,8 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         Parts made;
         try
         {
-            made = Parts.Create(g, w, bias, activation, threads, algorithm);
+            using (Execution.CreationTimings.Measure("native: conv plan and pack " + algorithm))
+                made = Parts.Create(g, w, bias, activation, threads, algorithm);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or OutOfMemoryException or KernoNativeException)
         {
