@@ -84,14 +84,13 @@ internal static class GraphEdits
     /// <summary>A value name not used anywhere in the graph yet.</summary>
     public static string FreshName(ComputeGraph graph, string stem)
     {
-        var used = new HashSet<string>(graph.Initializers.Keys, StringComparer.Ordinal);
-        used.UnionWith(graph.Inputs.Select(v => v.Name));
-        foreach (Node n in graph.Nodes)
-            used.UnionWith(n.Outputs);
+        // Each candidate is looked up where it could be defined (no set of every name per call: passes call this per fold).
+        bool Used(string name) => graph.Initializers.ContainsKey(name) || graph.Inputs.Any(v => v.Name == name)
+            || graph.Nodes.Any(n => n.Outputs.Contains(name));
         for (int i = 0; ; ++i)
         {
             string name = i == 0 ? stem : $"{stem}_{i}";
-            if (!used.Contains(name))
+            if (!Used(name))
                 return name;
         }
     }
