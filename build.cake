@@ -1,4 +1,4 @@
-// Kerno's build: native library (CMake), managed code (dotnet), tests on x86-64 and AArch64 (qemu), packages.
+// Kerno's build: native library (CMake), managed code (dotnet), tests on x86-64, AArch64 (qemu) and win-x64 (wine), packages.
 #nullable enable
 // Run through ./build.sh, which installs missing prerequisites and restores the pinned Cake tool.
 using System.Xml.Linq;
@@ -7,9 +7,18 @@ var target = Argument("target", "Default");
 var configuration = Argument("configuration", "Release");
 
 var root = MakeAbsolute(Directory("."));
-var hostRid = "linux-x64";
+// This machine's RID: libkerno builds into build/<rid>/ and is staged into artifacts/native/<rid>/.
+var hostRid = (OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux") + "-" +
+    System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "x64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        var other => throw new Exception($"no libkerno build for the {other} architecture"),
+    };
 var hostBuild = root.Combine($"build/{hostRid}");
-var armBuild = root.Combine("build/linux-arm64");
+var armBuild = root.Combine("build/linux-arm64");    // cross-built on linux-x64
+var winBuild = root.Combine("build/win-x64");        // the host build on Windows, cross-built with mingw-w64 elsewhere
+var osxX64Build = root.Combine("build/osx-x64");     // the host build on Intel Macs, cross-built on Apple silicon
 var results = root.Combine("artifacts/test-results");
 var failures = new List<string>();
 int stepsPassed = 0; // test steps that are one check each (e.g. the package consumer test)
@@ -24,10 +33,19 @@ void Run(string tool, string args, DirectoryPath? workDir = null)
 
 void ConfigureAndBuild(DirectoryPath buildDir, string extra = "")
 {
+    // On Windows, CMake would pick MSVC, which cannot build libkerno: mingw-w64 gcc with Ninja (e.g. MSYS2 UCRT64).
+    if (OperatingSystem.IsWindows() && !extra.Contains("CMAKE_TOOLCHAIN_FILE"))
+        extra = $"-G Ninja -DCMAKE_C_COMPILER=gcc {extra}";
     if (!FileExists(buildDir.CombineWithFilePath("CMakeCache.txt")))
         Run("cmake", $"-S \"{root}\" -B \"{buildDir}\" -DCMAKE_BUILD_TYPE=Release {extra}");
     Run("cmake", $"--build \"{buildDir}\" --parallel");
 }
+
+// Whether a program is on PATH (or at an absolute path).
+bool HasTool(string name) =>
+    System.IO.Path.IsPathRooted(name) ? System.IO.File.Exists(name) :
+    (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator)
+        .Any(dir => System.IO.File.Exists(System.IO.Path.Combine(dir, name)) || System.IO.File.Exists(System.IO.Path.Combine(dir, name + ".exe")));
 
 // A test step that fails records the failure and lets the other steps run; the Test task reports all at the end.
 void TestStep(string name, Action action)
@@ -40,9 +58,34 @@ Task("Native")
     .Description("Build libkerno and its C tests for this machine (CMake, Release).")
     .Does(() => ConfigureAndBuild(hostBuild));
 
+void BuildArm64() => ConfigureAndBuild(armBuild, $"-DCMAKE_TOOLCHAIN_FILE=\"{root}/cmake/toolchains/aarch64-linux-gnu.cmake\"");
+
+void BuildWin64()
+{
+    if (hostRid == "win-x64")
+        ConfigureAndBuild(winBuild);
+    else
+        ConfigureAndBuild(winBuild, $"-DCMAKE_TOOLCHAIN_FILE=\"{root}/cmake/toolchains/x86_64-w64-mingw32.cmake\"");
+}
+
+void BuildOsxX64()
+{
+    if (!OperatingSystem.IsMacOS())
+        throw new Exception("osx-x64 builds need macOS (its SDK and linker); see README, Packages");
+    ConfigureAndBuild(osxX64Build, hostRid == "osx-x64" ? "" : "-DCMAKE_OSX_ARCHITECTURES=x86_64");
+}
+
 Task("NativeArm64")
     .Description("Cross-build libkerno and its C tests for linux-arm64 (aarch64-linux-gnu-gcc).")
-    .Does(() => ConfigureAndBuild(armBuild, $"-DCMAKE_TOOLCHAIN_FILE=\"{root}/cmake/toolchains/aarch64-linux-gnu.cmake\""));
+    .Does(BuildArm64);
+
+Task("NativeWin64")
+    .Description("Build libkerno (libkerno.dll) and its C tests for win-x64: cross-built with mingw-w64 gcc on Linux, the host build on Windows.")
+    .Does(BuildWin64);
+
+Task("NativeOsxX64")
+    .Description("On a Mac: build libkerno and its C tests for osx-x64 (on Apple silicon, cross-built with CMAKE_OSX_ARCHITECTURES=x86_64).")
+    .Does(BuildOsxX64);
 
 Task("Build")
     .Description("Build the native library and every .NET project.")
@@ -56,6 +99,17 @@ Task("TestNative")
     {
         EnsureDirectoryExists(results);
         Run("ctest", $"--test-dir \"{hostBuild}\" --output-on-failure --output-junit \"{results}/native-{hostRid}.xml\"");
+    }));
+
+Task("TestWin64")
+    .Description("Build libkerno for win-x64 and run the native C tests (under wine64 when not on Windows).")
+    .IsDependentOn("NativeWin64")
+    .Does(() => TestStep("native tests (win-x64, wine)", () =>
+    {
+        if (!OperatingSystem.IsWindows() && !HasTool("wine64") && !HasTool("/usr/lib/wine/wine64"))
+            throw new Exception("wine64 is not installed (Debian: apt-get install wine64), so the win-x64 tests cannot run");
+        EnsureDirectoryExists(results);
+        Run("ctest", $"--test-dir \"{winBuild}\" --output-on-failure --output-junit \"{results}/native-win-x64.xml\"");
     }));
 
 Task("TestArm64")
@@ -147,10 +201,11 @@ Task("Soak")
 Task("CleanTestResults").Does(() => CleanDirectory(results));
 
 Task("Test")
-    .Description("Every test: native (x86-64 incl. valgrind, ASan+UBSan, AArch64 under qemu), the native fuzz run, managed (incl. the corruption test and the managed fuzz loop), and the package consumer test; prints 'N passed, N failed, N skipped'.")
+    .Description("Every test: native (x86-64 incl. valgrind, ASan+UBSan, AArch64 under qemu, win-x64 under wine), the native fuzz run, managed (incl. the corruption test and the managed fuzz loop), and the package consumer test; prints 'N passed, N failed, N skipped'.")
     .IsDependentOn("CleanTestResults")
     .IsDependentOn("TestNative")
     .IsDependentOn("TestArm64")
+    .IsDependentOn("TestWin64")
     .IsDependentOn("TestSanitize")
     .IsDependentOn("TestFuzz")
     .IsDependentOn("TestPackage")
@@ -184,34 +239,59 @@ Task("Test")
         if (failed > 0) throw new Exception("tests failed");
     });
 
-// Copies a built libkerno to artifacts/native/<rid>/, stripped of debug info; the debug info goes to
-// artifacts/symbols/<rid>/ and the stripped library keeps a debuglink to it.
-void StageNative(string rid, DirectoryPath buildDir, string toolPrefix)
+// Copies a built libkerno to artifacts/native/<rid>/ without its debug info, which goes to artifacts/symbols/<rid>/:
+// ELF and PE (mingw binutils) keep a debuglink to the split-off file; Mach-O gets a .dSYM bundle.
+void StageNative(string rid, DirectoryPath buildDir, string toolPrefix = "")
 {
-    var lib = buildDir.CombineWithFilePath("libkerno.so");
+    string file = rid.StartsWith("win-") ? "libkerno.dll" : rid.StartsWith("osx-") ? "libkerno.dylib" : "libkerno.so";
+    var lib = buildDir.CombineWithFilePath(file);
     if (!FileExists(lib))
         throw new Exception($"{lib} is missing: build it first");
     var outDir = root.Combine($"artifacts/native/{rid}");
     var symDir = root.Combine($"artifacts/symbols/{rid}");
     EnsureDirectoryExists(outDir);
     EnsureDirectoryExists(symDir);
-    var staged = outDir.CombineWithFilePath("libkerno.so");
-    var debug = symDir.CombineWithFilePath("libkerno.so.debug");
+    var staged = outDir.CombineWithFilePath(file);
     CopyFile(lib, staged);
+    if (rid.StartsWith("osx-"))
+    {
+        var dsym = symDir.Combine($"{file}.dSYM");
+        if (DirectoryExists(dsym))
+            DeleteDirectory(dsym, new DeleteDirectorySettings { Recursive = true, Force = true });
+        Run("dsymutil", $"\"{lib}\" -o \"{dsym}\"");
+        Run("strip", $"-x \"{staged}\"");   // local symbols go; the exported kerno_* API stays
+        return;
+    }
+    var debug = symDir.CombineWithFilePath($"{file}.debug");
     Run($"{toolPrefix}objcopy", $"--only-keep-debug \"{staged}\" \"{debug}\"");
     Run($"{toolPrefix}strip", $"--strip-debug --strip-unneeded \"{staged}\"");
     Run($"{toolPrefix}objcopy", $"--add-gnu-debuglink=\"{debug}\" \"{staged}\"");
 }
 
 Task("StageNative")
-    .Description("Stage stripped libkerno builds for linux-x64 and linux-arm64 under artifacts/native/ (symbols in artifacts/symbols/).")
+    .Description("Stage stripped libkerno builds under artifacts/native/<rid>/ (symbols in artifacts/symbols/): this host's RID; on linux-x64 also linux-arm64, and win-x64 when mingw-w64 is installed; on osx-arm64 also osx-x64.")
     .IsDependentOn("Native")
-    .IsDependentOn("NativeArm64")
     .Does(() =>
     {
-        StageNative("linux-x64", hostBuild, "");
-        StageNative("linux-arm64", armBuild, "aarch64-linux-gnu-");
-        // Libraries built on other hosts (osx-*, win-x64) are copied into artifacts/native/<rid>/ by the build matrix.
+        StageNative(hostRid, hostBuild);
+        if (hostRid == "linux-x64")
+        {
+            BuildArm64();
+            StageNative("linux-arm64", armBuild, "aarch64-linux-gnu-");
+            if (HasTool("x86_64-w64-mingw32-gcc"))
+            {
+                BuildWin64();
+                StageNative("win-x64", winBuild, "x86_64-w64-mingw32-");
+            }
+            else
+                Warning("x86_64-w64-mingw32-gcc not found: no win-x64 library in the package (scripts/setup.sh installs mingw-w64)");
+        }
+        if (hostRid == "osx-arm64")
+        {
+            BuildOsxX64();
+            StageNative("osx-x64", osxX64Build);
+        }
+        // Libraries built on the other hosts of a build matrix are copied into artifacts/native/<rid>/ before Pack.
     });
 
 Task("Pack")
@@ -270,22 +350,54 @@ Task("TestPackage")
         var version = System.Text.RegularExpressions.Regex.Match(
             System.IO.File.ReadAllText(root.CombineWithFilePath("Directory.Build.props").FullPath), "<Version>([^<]+)</Version>").Groups[1].Value;
         Run("dotnet", $"run -c Release -p:KernoVersion={version} -p:RestorePackagesPath=\"{work}/packages\"", work);
-        // The arm64 asset cannot run here: check it is an AArch64 ELF exporting every kerno.h function.
-        var arm = work.CombineWithFilePath($"packages/kerno/{version}/runtimes/linux-arm64/native/libkerno.so");
-        if (!FileExists(arm))
-            throw new Exception($"the package has no linux-arm64 library ({arm})");
+        // Every staged library is in the package.
+        var runtimes = work.Combine($"packages/kerno/{version}/runtimes");
+        foreach (var lib in GetFiles($"{root}/artifacts/native/*/*"))
+        {
+            var rid = lib.GetDirectory().GetDirectoryName();
+            if (!FileExists(runtimes.CombineWithFilePath($"{rid}/native/{lib.GetFilename()}")))
+                throw new Exception($"the package has no {rid}/native/{lib.GetFilename()} although it was staged");
+        }
         var header = System.IO.File.ReadAllText(root.CombineWithFilePath("bindings/kerno.h").FullPath);
         var api = System.Text.RegularExpressions.Regex.Matches(header, @"^KERNO_API[^(]*?\b(kerno_\w+)\s*\(", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups[1].Value).ToList();
-        IEnumerable<string> output;
-        StartProcess("readelf", new ProcessSettings { Arguments = $"-h -W --dyn-syms \"{arm}\"", RedirectStandardOutput = true }, out output);
-        var text = string.Join("\n", output);
-        if (!text.Contains("AArch64"))
-            throw new Exception("the linux-arm64 library is not an AArch64 ELF");
-        var missing = api.Where(f => !System.Text.RegularExpressions.Regex.IsMatch(text, $@"FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+{f}\b")).ToList();
-        if (missing.Count > 0)
-            throw new Exception("the linux-arm64 library does not export: " + string.Join(", ", missing));
-        Information($"linux-arm64 asset: AArch64 ELF exporting all {api.Count} kerno.h functions");
+        // The arm64 library cannot run here: check it is an AArch64 ELF exporting every kerno.h function (the
+        // NUnit Packaging tests check the staged libraries further, libkerno.dll included).
+        if (hostRid == "linux-x64")
+        {
+            var arm = runtimes.CombineWithFilePath("linux-arm64/native/libkerno.so");
+            if (!FileExists(arm))
+                throw new Exception($"the package has no linux-arm64 library ({arm})");
+            IEnumerable<string> output;
+            StartProcess("readelf", new ProcessSettings { Arguments = $"-h -W --dyn-syms \"{arm}\"", RedirectStandardOutput = true }, out output);
+            var text = string.Join("\n", output);
+            if (!text.Contains("AArch64"))
+                throw new Exception("the linux-arm64 library is not an AArch64 ELF");
+            var missing = api.Where(f => !System.Text.RegularExpressions.Regex.IsMatch(text, $@"FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+{f}\b")).ToList();
+            if (missing.Count > 0)
+                throw new Exception("the linux-arm64 library does not export: " + string.Join(", ", missing));
+            Information($"linux-arm64 asset: AArch64 ELF exporting all {api.Count} kerno.h functions");
+        }
+        // win-x64 (cross-built here): the consumer published self-contained for Windows runs under wine64, so the
+        // managed side calls libkerno.dll through the Windows calling convention on every kernel set.
+        var wine = HasTool("wine64") ? "wine64" : "/usr/lib/wine/wine64";
+        if (hostRid == "linux-x64" && FileExists(runtimes.CombineWithFilePath("win-x64/native/libkerno.dll")) && HasTool(wine))
+        {
+            var win = work.Combine("win-x64");
+            Run("dotnet", $"publish -c Release -r win-x64 --self-contained -p:KernoVersion={version} -p:RestorePackagesPath=\"{work}/packages\" -o \"{win}\"", work);
+            foreach (var isa in new[] { "avx512", "avx2", "generic" })
+            {
+                Information($"> KERNO_ISA={isa} {wine} Consumer.exe --published");
+                int code = StartProcess(wine, new ProcessSettings
+                {
+                    Arguments = $"\"{win}/Consumer.exe\" --published",
+                    WorkingDirectory = win,
+                    EnvironmentVariables = new Dictionary<string, string> { ["KERNO_ISA"] = isa, ["WINEDEBUG"] = "-all" },
+                });
+                if (code != 0)
+                    throw new Exception($"the win-x64 consumer failed under wine64 with KERNO_ISA={isa} (exit code {code})");
+            }
+        }
         // The kerno tool installs from the same folder and runs.
         Run("dotnet", $"tool install Kerno.Cli --tool-path \"{work}/tool\" --add-source \"{root}/artifacts\" --version {version}");
         Run($"{work}/tool/kerno", "info");

@@ -5,11 +5,19 @@
 # test line (DejaVu Sans, fonts-dejavu-core).
 set -euo pipefail
 
-# clang + libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/native); valgrind: the memcheck runs of the C tests.
-packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata fonts-dejavu-core clang libclang-rt-14-dev valgrind)
+# clang + libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/native) and the macOS / Windows assembly checks;
+# valgrind: the memcheck runs of the C tests; gcc-mingw-w64-x86-64-win32: libkerno.dll for win-x64 (one 64-bit C
+# compiler, not the whole mingw-w64 set); wine64: the win-x64 C tests (TestWin64) and package consumer (TestPackage).
+packages=(cmake gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libonnx-testdata fonts-dejavu-core clang libclang-rt-14-dev valgrind
+          gcc-mingw-w64-x86-64-win32 wine64)
 # Optional: graphviz renders `kerno inspect --dot graph.svg` (without it the DOT file is written and a hint printed;
 # no test needs it). A failed install of these does not fail the setup.
 optional=(graphviz)
+# Other systems (macOS, Windows, other Linux distributions) bring their own: see README, Prerequisites.
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup: not a Debian-based system; install cmake, a C compiler and the .NET 10 SDK yourself (README, Prerequisites)" >&2
+  exit 0
+fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,8 @@
  * tile on the stack: the mr x nr part of C (when beta is used) and of the bias are copied in, the same
  * full-tile epilogue runs there, and the mr x nr result is copied out, so nothing outside the tile is touched.
  */
+#include "../asm_defs.h"
+
 #define F_ALPHA_BIT    0
 #define F_BETA_BIT     1
 #define F_BIAS_ROW_BIT 2
@@ -74,10 +76,9 @@
 /* Sigmoid, SiLU or GELU-tanh (flags w10) of v x in place, the same operations in the same order as
  * native/gemm/sgemm_8x12_neon.c's act_ps: sigmoid(z) = 1 / (1 + exp(-z)), exp(-z) = 2^n e^r with
  * n = round(-z log2 e), r by Cody-Waite, e^r by its degree-6 Taylor polynomial (Horner alternating between v2
- * and v4, constants from .Lk_exp in order). v0-v2, v4 and x17 scratch. */
+ * and v4, constants from L(k_exp) in order). v0-v2, v4 and x17 scratch. */
 .macro ACT_EXP4 x
-    adrp    x17, .Lk_exp
-    add     x17, x17, :lo12:.Lk_exp
+    KERNO_ADDR x17, L(k_exp)
     tbz     w10, #F_GELU_BIT, 11f
     fmul    v0.4s, v\x\().4s, v\x\().4s
     fmul    v0.4s, v0.4s, v\x\().4s
@@ -219,12 +220,7 @@
     b.ne    7b
 .endm
 
-    .text
-    .globl  kerno_sgemm_8x12_neon
-    .hidden kerno_sgemm_8x12_neon
-    .type   kerno_sgemm_8x12_neon, %function
-    .p2align 6
-kerno_sgemm_8x12_neon:
+    KERNO_FUNC kerno_sgemm_8x12_neon, 6
     stp     d8, d9, [sp, #-64]!
     stp     d10, d11, [sp, #16]
     stp     d12, d13, [sp, #32]
@@ -234,8 +230,8 @@ kerno_sgemm_8x12_neon:
     .endr
 
     lsr     x9, x0, #2
-    cbz     x9, .Ltail
-.Lloop4:
+    cbz     x9, L(tail)
+L(loop4):
     prfm    pldl1keep, [x1, #256]
     prfm    pldl1keep, [x2, #384]
     KSTEP
@@ -244,30 +240,30 @@ kerno_sgemm_8x12_neon:
     KSTEP
     KSTEP
     subs    x9, x9, #1
-    b.ne    .Lloop4
-.Ltail:
+    b.ne    L(loop4)
+L(tail):
     ands    x0, x0, #3
-    b.eq    .Lstore
-.Lloop1:
+    b.eq    L(store)
+L(loop1):
     KSTEP
     subs    x0, x0, #1
-    b.ne    .Lloop1
+    b.ne    L(loop1)
 
-.Lstore:
+L(store):
     ldp     x6, x7, [x5]                /* mr, nr */
     ldr     x13, [x5, #16]              /* bias */
     ldr     w10, [x5, #24]              /* flags */
     lsl     x4, x4, #2                  /* ldc in bytes */
     cmp     x6, #8
-    b.ne    .Lpartial
+    b.ne    L(partial)
     cmp     x7, #12
-    b.ne    .Lpartial
+    b.ne    L(partial)
     mov     x11, x3
     mov     x12, x4
     TILE_EPILOGUE
-    b       .Ldone
+    b       L(done)
 
-.Lpartial:
+L(partial):
     /* staging: tile 8 x 48 bytes at sp, column bias 48 bytes at sp + 384, row bias 32 bytes at sp + 432 */
     sub     sp, sp, #464
     tbz     w10, #F_BETA_BIT, 1f
@@ -300,21 +296,21 @@ kerno_sgemm_8x12_neon:
     COPY_TILE x9, x12, x3, x4
     add     sp, sp, #464
 
-.Ldone:
+L(done):
     ldp     d14, d15, [sp, #48]
     ldp     d12, d13, [sp, #32]
     ldp     d10, d11, [sp, #16]
     ldp     d8, d9, [sp], #64
     ret
-    .size   kerno_sgemm_8x12_neon, .-kerno_sgemm_8x12_neon
+    KERNO_ENDFUNC kerno_sgemm_8x12_neon
 
-    .section .rodata
+    KERNO_RODATA
     .p2align 2
 /* ACT_EXP4's constants in the order it loads them (GELU's two first, skipped otherwise) */
-.Lk_exp:
+L(k_exp):
     .float 0.044715, 1.5957691216057308
     .float -87.33654, 88.37626, 1.44269504, 0.693359375, -2.12194440e-4
     .float 0.0013888889, 0.008333334, 0.041666668, 0.16666667, 0.5, 1.0, 1.0   /* 1/720 .. 1 */
     .long 127
 
-    .section .note.GNU-stack, "", %progbits
+    KERNO_FILE_END

@@ -2,12 +2,9 @@
  *   void     kerno_x86_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);  regs = eax, ebx, ecx, edx
  *   uint64_t kerno_x86_xgetbv(uint32_t xcr);
  */
-    .text
-    .globl  kerno_x86_cpuid
-    .hidden kerno_x86_cpuid
-    .type   kerno_x86_cpuid, @function
-    .p2align 4
-kerno_x86_cpuid:
+#include "../asm_defs.h"
+
+    KERNO_FUNC kerno_x86_cpuid, 4
     pushq   %rbx                /* cpuid clobbers rbx, which is callee-saved */
     movl    %edi, %eax
     movl    %esi, %ecx
@@ -19,18 +16,14 @@ kerno_x86_cpuid:
     movl    %edx, 12(%r8)
     popq    %rbx
     ret
-    .size   kerno_x86_cpuid, .-kerno_x86_cpuid
+    KERNO_ENDFUNC kerno_x86_cpuid
 
-    .globl  kerno_x86_xgetbv
-    .hidden kerno_x86_xgetbv
-    .type   kerno_x86_xgetbv, @function
-    .p2align 4
-kerno_x86_xgetbv:
+    KERNO_FUNC kerno_x86_xgetbv, 4
     movl    %edi, %ecx
     xgetbv
     shlq    $32, %rdx
     orq     %rdx, %rax
     ret
-    .size   kerno_x86_xgetbv, .-kerno_x86_xgetbv
+    KERNO_ENDFUNC kerno_x86_xgetbv
 
-    .section .note.GNU-stack, "", @progbits
+    KERNO_FILE_END

@@ -2,6 +2,8 @@
  *   void kerno_fma_loop_avx2(uint64_t iters);    iters x 24 independent ymm FMAs
  *   void kerno_fma_loop_avx512(uint64_t iters);  iters x 24 independent zmm FMAs
  * 12 accumulators cover FMA latency x pipes on current cores (4 cycles x 2 pipes = 8). */
+#include "../asm_defs.h"
+
 .macro FMA12 v
     vfmadd231ps  %\v\()14, %\v\()15, %\v\()0
     vfmadd231ps  %\v\()14, %\v\()15, %\v\()1
@@ -17,12 +19,7 @@
     vfmadd231ps  %\v\()14, %\v\()15, %\v\()11
 .endm
 
-    .text
-    .globl  kerno_fma_loop_avx2
-    .hidden kerno_fma_loop_avx2
-    .type   kerno_fma_loop_avx2, @function
-    .p2align 5
-kerno_fma_loop_avx2:
+    KERNO_FUNC kerno_fma_loop_avx2, 5
     vxorps       %xmm14, %xmm14, %xmm14
     vxorps       %xmm15, %xmm15, %xmm15
     test         %rdi, %rdi
@@ -33,13 +30,9 @@ kerno_fma_loop_avx2:
     jnz          1b
 2:  vzeroupper
     ret
-    .size   kerno_fma_loop_avx2, .-kerno_fma_loop_avx2
+    KERNO_ENDFUNC kerno_fma_loop_avx2
 
-    .globl  kerno_fma_loop_avx512
-    .hidden kerno_fma_loop_avx512
-    .type   kerno_fma_loop_avx512, @function
-    .p2align 5
-kerno_fma_loop_avx512:
+    KERNO_FUNC kerno_fma_loop_avx512, 5
     vpxord       %zmm14, %zmm14, %zmm14
     vpxord       %zmm15, %zmm15, %zmm15
     test         %rdi, %rdi
@@ -50,6 +43,6 @@ kerno_fma_loop_avx512:
     jnz          1b
 2:  vzeroupper
     ret
-    .size   kerno_fma_loop_avx512, .-kerno_fma_loop_avx512
+    KERNO_ENDFUNC kerno_fma_loop_avx512
 
-    .section .note.GNU-stack, "", @progbits
+    KERNO_FILE_END

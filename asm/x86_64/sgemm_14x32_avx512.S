@@ -25,6 +25,8 @@
  * of ctx->nr columns with k1 / k2 write masks; masked loads of C and the bias never touch memory outside
  * the tile. C is not read unless SGEMM_F_BETA is set.
  */
+#include "../asm_defs.h"
+
 #define F_ALPHA    1
 #define F_BETA     2
 #define F_BIAS_ROW 4
@@ -166,30 +168,30 @@
     jz           11f
     vmulps       %zmm\x, %zmm\x, %zmm28
     vmulps       %zmm\x, %zmm28, %zmm28
-    vbroadcastss .Lk_gelu_c(%rip), %zmm29
+    vbroadcastss L(k_gelu_c)(%rip), %zmm29
     vfmadd213ps  %zmm\x, %zmm29, %zmm28     /* x^3 * 0.044715 + x */
-    vmulps       .Lk_gelu_s(%rip){1to16}, %zmm28, %zmm28
+    vmulps       L(k_gelu_s)(%rip){1to16}, %zmm28, %zmm28
     vxorps       %xmm29, %xmm29, %xmm29
     vsubps       %zmm28, %zmm29, %zmm28     /* z = -u */
     jmp          12f
 11: vxorps       %xmm28, %xmm28, %xmm28
     vsubps       %zmm\x, %zmm28, %zmm28     /* z = -x */
-12: vmaxps       .Lk_exp_lo(%rip){1to16}, %zmm28, %zmm28
-    vminps       .Lk_exp_hi(%rip){1to16}, %zmm28, %zmm28
-    vmulps       .Lk_log2e(%rip){1to16}, %zmm28, %zmm29
+12: vmaxps       L(k_exp_lo)(%rip){1to16}, %zmm28, %zmm28
+    vminps       L(k_exp_hi)(%rip){1to16}, %zmm28, %zmm28
+    vmulps       L(k_log2e)(%rip){1to16}, %zmm28, %zmm29
     vrndscaleps  $8, %zmm29, %zmm29           /* n, to nearest */
-    vfnmadd231ps .Lk_ln2_hi(%rip){1to16}, %zmm29, %zmm28
-    vfnmadd231ps .Lk_ln2_lo(%rip){1to16}, %zmm29, %zmm28   /* r = z - n ln 2 */
-    vbroadcastss .Lk_p6(%rip), %zmm30
-    vfmadd213ps  .Lk_p5(%rip){1to16}, %zmm28, %zmm30
-    vfmadd213ps  .Lk_p4(%rip){1to16}, %zmm28, %zmm30
-    vfmadd213ps  .Lk_p3(%rip){1to16}, %zmm28, %zmm30
-    vfmadd213ps  .Lk_half(%rip){1to16}, %zmm28, %zmm30
-    vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
-    vfmadd213ps  .Lk_one(%rip){1to16}, %zmm28, %zmm30
+    vfnmadd231ps L(k_ln2_hi)(%rip){1to16}, %zmm29, %zmm28
+    vfnmadd231ps L(k_ln2_lo)(%rip){1to16}, %zmm29, %zmm28   /* r = z - n ln 2 */
+    vbroadcastss L(k_p6)(%rip), %zmm30
+    vfmadd213ps  L(k_p5)(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  L(k_p4)(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  L(k_p3)(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  L(k_half)(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  L(k_one)(%rip){1to16}, %zmm28, %zmm30
+    vfmadd213ps  L(k_one)(%rip){1to16}, %zmm28, %zmm30
     vscalefps    %zmm29, %zmm30, %zmm30      /* e^z = p(r) 2^n */
-    vaddps       .Lk_one(%rip){1to16}, %zmm30, %zmm30
-    vbroadcastss .Lk_one(%rip), %zmm28
+    vaddps       L(k_one)(%rip){1to16}, %zmm30, %zmm30
+    vbroadcastss L(k_one)(%rip), %zmm28
     vdivps       %zmm30, %zmm28, %zmm28      /* sigmoid = 1 / (1 + e^z) */
     testl        $F_SIGMOID, %r10d
     jz           13f
@@ -200,11 +202,11 @@
 .endm
 
 /* Epilogue and store of row i (accumulators zmm r0, zmm r1) at r11; stops at row mr (rax).
- * r10d = flags, rdx = bias, r8 = ldc in bytes, the column bias (masked) in the red zone at -128(%rsp),
+ * r10d = flags, rdx = bias, r8 = ldc in bytes, the column bias (masked) at (%rsp),
  * k1/k2 = column masks; zmm28-30 are scratch. */
 .macro STORE_ROW i, r0, r1
     cmpq         $\i, %rax
-    jbe          .Ldone
+    jbe          L(done)
     testb        $F_ALPHA, %r10b
     jz           1f
     vmulps       28(%r9){1to16}, %zmm\r0, %zmm\r0
@@ -221,8 +223,8 @@
     vaddps       (4*\i)(%rdx){1to16}, %zmm\r1, %zmm\r1
 3:  testb        $F_BIAS_COL, %r10b
     jz           4f
-    vaddps       -128(%rsp), %zmm\r0, %zmm\r0
-    vaddps       -64(%rsp), %zmm\r1, %zmm\r1
+    vaddps       (%rsp), %zmm\r0, %zmm\r0
+    vaddps       64(%rsp), %zmm\r1, %zmm\r1
 4:  testb        $F_CLAMP, %r10b
     jz           5f
     vmaxps       36(%r9){1to16}, %zmm\r0, %zmm\r0
@@ -231,20 +233,20 @@
     vminps       40(%r9){1to16}, %zmm\r1, %zmm\r1
 5:  testb        $F_LEAKY, %r10b
     jz           6f
-    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r0, %k3   /* x < 0 */
-    vcmpps       $1, .Lk_zero(%rip){1to16}, %zmm\r1, %k4
+    vcmpps       $1, L(k_zero)(%rip){1to16}, %zmm\r0, %k3   /* x < 0 */
+    vcmpps       $1, L(k_zero)(%rip){1to16}, %zmm\r1, %k4
     vmulps       44(%r9){1to16}, %zmm\r0, %zmm\r0{%k3}
     vmulps       44(%r9){1to16}, %zmm\r1, %zmm\r1{%k4}
 6:  testl        $F_HSWISH, %r10d
     jz           7f
-    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r0, %zmm28
-    vmulps       .Lk_sixth(%rip){1to16}, %zmm\r1, %zmm29
-    vaddps       .Lk_half(%rip){1to16}, %zmm28, %zmm28
-    vaddps       .Lk_half(%rip){1to16}, %zmm29, %zmm29
-    vmaxps       .Lk_zero(%rip){1to16}, %zmm28, %zmm28
-    vmaxps       .Lk_zero(%rip){1to16}, %zmm29, %zmm29
-    vminps       .Lk_one(%rip){1to16}, %zmm28, %zmm28
-    vminps       .Lk_one(%rip){1to16}, %zmm29, %zmm29
+    vmulps       L(k_sixth)(%rip){1to16}, %zmm\r0, %zmm28
+    vmulps       L(k_sixth)(%rip){1to16}, %zmm\r1, %zmm29
+    vaddps       L(k_half)(%rip){1to16}, %zmm28, %zmm28
+    vaddps       L(k_half)(%rip){1to16}, %zmm29, %zmm29
+    vmaxps       L(k_zero)(%rip){1to16}, %zmm28, %zmm28
+    vmaxps       L(k_zero)(%rip){1to16}, %zmm29, %zmm29
+    vminps       L(k_one)(%rip){1to16}, %zmm28, %zmm28
+    vminps       L(k_one)(%rip){1to16}, %zmm29, %zmm29
     vmulps       %zmm28, %zmm\r0, %zmm\r0
     vmulps       %zmm29, %zmm\r1, %zmm\r1
 7:  testl        $(F_SIGMOID | F_SILU | F_GELU), %r10d
@@ -256,12 +258,7 @@
     addq         %r8, %r11
 .endm
 
-    .text
-    .globl  kerno_sgemm_14x32_avx512
-    .hidden kerno_sgemm_14x32_avx512
-    .type   kerno_sgemm_14x32_avx512, @function
-    .p2align 6
-kerno_sgemm_14x32_avx512:
+    KERNO_FUNC kerno_sgemm_14x32_avx512, 6
     pushq        %rbx
     pushq        %r12
     pushq        %r13
@@ -276,21 +273,21 @@ kerno_sgemm_14x32_avx512:
     /* the depth loops: r14 = 4 steps per iteration (with or without the stream), r15 = single steps;
      * the 7-row versions when the tile stores at most 7 rows */
     testb        $F_A_DIRECT, 24(%r9)
-    jnz          .Ladirect
+    jnz          L(adirect)
     testb        $F_PACK_B, 24(%r9)
-    jnz          .Lpacking
-    leaq         .Lloop8_r14(%rip), %r14
-    leaq         .Lloop8_r14_pf(%rip), %r11
-    leaq         .Lloop1_r14(%rip), %r15
+    jnz          L(packing)
+    leaq         L(loop8_r14)(%rip), %r14
+    leaq         L(loop8_r14_pf)(%rip), %r11
+    leaq         L(loop1_r14)(%rip), %r15
     cmpq         $7, (%r9)
     ja           1f
-    leaq         .Lloop8_r7(%rip), %r14
-    leaq         .Lloop8_r7_pf(%rip), %r11
-    leaq         .Lloop1_r7(%rip), %r15
+    leaq         L(loop8_r7)(%rip), %r14
+    leaq         L(loop8_r7_pf)(%rip), %r11
+    leaq         L(loop1_r7)(%rip), %r15
 1:  testq        %r12, %r12
     cmovnzq      %r11, %r14
-    jmp          .Lloops_chosen
-.Lpacking:
+    jmp          L(loops_chosen)
+L(packing):
     /* packing mode: r12 = B's source row at depth 0, r13 = its stride; k1 / k2 = the nr-column masks */
     movq         8(%r9), %rax
     movq         %rcx, %r11
@@ -304,14 +301,14 @@ kerno_sgemm_14x32_avx512:
     movq         %r11, %rcx
     leaq         (%r13,%r13,2), %rbx      /* 3 * stride */
     leaq         (%r12,%rbx,8), %r10      /* the rows 24 steps ahead, into L2 (not the next panel: with an ldb of */
-    leaq         .Lloop8_r14_pk(%rip), %r14  /* 4 KiB multiples a whole panel's rows overflow L2's sets) */
-    leaq         .Lloop1_r14_pk(%rip), %r15
+    leaq         L(loop8_r14_pk)(%rip), %r14  /* 4 KiB multiples a whole panel's rows overflow L2's sets) */
+    leaq         L(loop1_r14_pk)(%rip), %r15
     cmpq         $7, (%r9)
-    ja           .Lloops_chosen
-    leaq         .Lloop8_r7_pk(%rip), %r14
-    leaq         .Lloop1_r7_pk(%rip), %r15
-    jmp          .Lloops_chosen
-.Ladirect:
+    ja           L(loops_chosen)
+    leaq         L(loop8_r7_pk)(%rip), %r14
+    leaq         L(loop1_r7_pk)(%rip), %r15
+    jmp          L(loops_chosen)
+L(adirect):
     /* A read in place: rsi = row 0 at depth 0, rows 5 and 10 in r10 / r11, r12 = lda, r13 = 3 lda (bytes) */
     movq         64(%r9), %r12
     leaq         (%r12,%r12,2), %r13
@@ -319,10 +316,10 @@ kerno_sgemm_14x32_avx512:
     addq         %r12, %r10
     leaq         (%r10,%r12,4), %r11
     addq         %r12, %r11
-    leaq         .Lloop8_r14_ad(%rip), %r14
-    leaq         .Lloop1_r14_ad(%rip), %r15
+    leaq         L(loop8_r14_ad)(%rip), %r14
+    leaq         L(loop1_r14_ad)(%rip), %r15
     testb        $F_PACK_B, 24(%r9)
-    jz           .Lloops_chosen
+    jz           L(loops_chosen)
     /* and B packed on the way: rbx = its source row, rbp = stride; k1 / k2 = the nr-column masks */
     movq         48(%r9), %rbx
     movq         56(%r9), %rbp
@@ -335,9 +332,9 @@ kerno_sgemm_14x32_avx512:
     shrl         $16, %r14d
     kmovd        %r14d, %k2
     movq         %rax, %rcx
-    leaq         .Lloop8_adpk(%rip), %r14
-    leaq         .Lloop1_adpk(%rip), %r15
-.Lloops_chosen:
+    leaq         L(loop8_adpk)(%rip), %r14
+    leaq         L(loop1_adpk)(%rip), %r15
+L(loops_chosen):
     .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
     vpxord       %zmm\r, %zmm\r, %zmm\r
     .endr
@@ -357,11 +354,11 @@ kerno_sgemm_14x32_avx512:
     movq         (%rsp), %rax
     shrq         $3, %rax
     cmpq         $C_AHEAD, %rax
-    jbe          .Lwarm_c0
+    jbe          L(warm_c0)
     subq         $C_AHEAD, %rax
     call         *%r14
     movq         $C_AHEAD, %rax
-.Lwarm_c0:
+L(warm_c0):
     movq         %rcx, %rdi
     .rept 7
     prefetchw    (%rdi)
@@ -369,20 +366,20 @@ kerno_sgemm_14x32_avx512:
     leaq         (%rdi,%r8,4), %rdi
     .endr
     cmpq         $C_AHEAD/2, %rax
-    jbe          .Lwarm_c1
+    jbe          L(warm_c1)
     subq         $C_AHEAD/2, %rax
     call         *%r14
     movq         $C_AHEAD/2, %rax
-.Lwarm_c1:
+L(warm_c1):
     .rept 7
     prefetchw    (%rdi)
     prefetchw    64(%rdi)
     leaq         (%rdi,%r8,4), %rdi
     .endr
     testq        %rax, %rax
-    jz           .Ltail
+    jz           L(tail)
     call         *%r14
-    jmp          .Ltail
+    jmp          L(tail)
 
 /* rax (> 0) iterations of 8 depth steps (one A block), advancing rsi / rdx: local subroutines, so each loop
  * body exists once; \pf adds the prefetch stream (two lines at r12 per step, r12 += r13 per step,
@@ -537,32 +534,33 @@ kerno_sgemm_14x32_avx512:
     ret
 .endm
 
-/* A in place and B packing together: B's source rows at rbx, stride rbp (r12 / r13 hold lda / 3 lda). */
-.macro LOOP8_ADPK
+/* A in place and B packing together: B's source rows at rbx, stride rbp (r12 / r13 hold lda / 3 lda); full
+ * tiles only (rows = 14). */
+.macro LOOP8_ADPK rows
     .p2align 5
-1:  KSTEP        0, 0, 14, "(%rbx)", 1
-    KSTEP        4, 128, 14, "(%rbx,%rbp)", 1
+1:  KSTEP        0, 0, \rows, "(%rbx)", 1
+    KSTEP        4, 128, \rows, "(%rbx,%rbp)", 1
     prefetcht1   128(%rbx,%rbp)
     prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
-    KSTEP        8, 256, 14, "(%rbx)", 1
+    KSTEP        8, 256, \rows, "(%rbx)", 1
     prefetcht1   128(%rbx)
     prefetcht1   192(%rbx)
-    KSTEP        12, 384, 14, "(%rbx,%rbp)", 1
+    KSTEP        12, 384, \rows, "(%rbx,%rbp)", 1
     prefetcht1   128(%rbx,%rbp)
     prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
-    KSTEP        16, 512, 14, "(%rbx)", 1
+    KSTEP        16, 512, \rows, "(%rbx)", 1
     prefetcht1   128(%rbx)
     prefetcht1   192(%rbx)
-    KSTEP        20, 640, 14, "(%rbx,%rbp)", 1
+    KSTEP        20, 640, \rows, "(%rbx,%rbp)", 1
     prefetcht1   128(%rbx,%rbp)
     prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
-    KSTEP        24, 768, 14, "(%rbx)", 1
+    KSTEP        24, 768, \rows, "(%rbx)", 1
     prefetcht1   128(%rbx)
     prefetcht1   192(%rbx)
-    KSTEP        28, 896, 14, "(%rbx,%rbp)", 1
+    KSTEP        28, 896, \rows, "(%rbx,%rbp)", 1
     prefetcht1   128(%rbx,%rbp)
     prefetcht1   192(%rbx,%rbp)
     leaq         (%rbx,%rbp,2), %rbx
@@ -583,9 +581,9 @@ kerno_sgemm_14x32_avx512:
     ret
 .endm
 
-.macro LOOP1_ADPK
+.macro LOOP1_ADPK rows
     .p2align 4
-1:  KSTEP        0, 0, 14, "(%rbx)", 1
+1:  KSTEP        0, 0, \rows, "(%rbx)", 1
     prefetcht1   128(%rbx)
     prefetcht1   192(%rbx)
     addq         %rbp, %rbx
@@ -598,28 +596,28 @@ kerno_sgemm_14x32_avx512:
     ret
 .endm
 
-.Lloop8_r14:    LOOP8 14, 0
-.Lloop8_r14_pf: LOOP8 14, 1
-.Lloop8_r7:     LOOP8 7, 0
-.Lloop8_r7_pf:  LOOP8 7, 1
-.Lloop1_r14:    LOOP1 14
-.Lloop1_r7:     LOOP1 7
-.Lloop8_r14_pk: LOOP8 14, 1, 1, 0, r10
-.Lloop8_r7_pk:  LOOP8 7, 1, 1, 0, r10
-.Lloop1_r14_pk: LOOP1 14, 1
-.Lloop1_r7_pk:  LOOP1 7, 1
-.Lloop8_r14_ad: LOOP8 14, 0, 0, 1
-.Lloop1_r14_ad: LOOP1 14, 0, 1
-.Lloop8_adpk:   LOOP8_ADPK
-.Lloop1_adpk:   LOOP1_ADPK
+L(loop8_r14):    LOOP8 14, 0
+L(loop8_r14_pf): LOOP8 14, 1
+L(loop8_r7):     LOOP8 7, 0
+L(loop8_r7_pf):  LOOP8 7, 1
+L(loop1_r14):    LOOP1 14
+L(loop1_r7):     LOOP1 7
+L(loop8_r14_pk): LOOP8 14, 1, 1, 0, r10
+L(loop8_r7_pk):  LOOP8 7, 1, 1, 0, r10
+L(loop1_r14_pk): LOOP1 14, 1
+L(loop1_r7_pk):  LOOP1 7, 1
+L(loop8_r14_ad): LOOP8 14, 0, 0, 1
+L(loop1_r14_ad): LOOP1 14, 0, 1
+L(loop8_adpk):   LOOP8_ADPK 14
+L(loop1_adpk):   LOOP1_ADPK 14
 
-.Ltail:
+L(tail):
     movq         (%rsp), %rax
     andq         $7, %rax
-    jz           .Lstore
+    jz           L(store)
     call         *%r15
 
-.Lstore:
+L(store):
     movq         %rcx, %r11               /* C row pointer */
     movq         8(%r9), %rcx             /* nr, 1..32: mask = (1 << nr) - 1, low half k1, high half k2 */
     movl         $1, %eax
@@ -631,12 +629,13 @@ kerno_sgemm_14x32_avx512:
     shlq         $2, %r8                  /* ldc in bytes */
     movl         24(%r9), %r10d           /* flags */
     movq         16(%r9), %rdx            /* bias */
+    subq         $128, %rsp               /* the column bias: on the stack, not in the red zone (Windows has none) */
     testb        $F_BIAS_COL, %r10b
     jz           1f
     vmovups      (%rdx), %zmm30{%k1}{z}
     vmovups      64(%rdx), %zmm31{%k2}{z}
-    vmovups      %zmm30, -128(%rsp)       /* red zone (a leaf from here on): frees zmm30 for the activations */
-    vmovups      %zmm31, -64(%rsp)
+    vmovups      %zmm30, (%rsp)           /* frees zmm30 for the activations */
+    vmovups      %zmm31, 64(%rsp)
 1:  movq         (%r9), %rax              /* mr, 1..14 */
     STORE_ROW    0, 0, 1
     STORE_ROW    1, 2, 3
@@ -652,9 +651,9 @@ kerno_sgemm_14x32_avx512:
     STORE_ROW    11, 22, 23
     STORE_ROW    12, 24, 25
     STORE_ROW    13, 26, 27
-.Ldone:
+L(done):
     vzeroupper
-    addq         $8, %rsp
+    addq         $136, %rsp               /* column bias + kc */
     popq         %rbp
     popq         %r15
     popq         %r14
@@ -662,24 +661,24 @@ kerno_sgemm_14x32_avx512:
     popq         %r12
     popq         %rbx
     ret
-    .size   kerno_sgemm_14x32_avx512, .-kerno_sgemm_14x32_avx512
+    KERNO_ENDFUNC kerno_sgemm_14x32_avx512
 
-    .section .rodata
+    KERNO_RODATA
     .p2align 2
-.Lk_zero:  .float 0.0
-.Lk_sixth: .float 0.16666667
-.Lk_half:  .float 0.5
-.Lk_one:   .float 1.0
-.Lk_exp_lo: .float -87.33654
-.Lk_exp_hi: .float 88.37626
-.Lk_log2e:  .float 1.44269504
-.Lk_ln2_hi: .float 0.693359375
-.Lk_ln2_lo: .float -2.12194440e-4
-.Lk_p6:     .float 0.0013888889   /* 1/720 */
-.Lk_p5:     .float 0.008333334    /* 1/120 */
-.Lk_p4:     .float 0.041666668    /* 1/24 */
-.Lk_p3:     .float 0.16666667     /* 1/6 */
-.Lk_gelu_c: .float 0.044715
-.Lk_gelu_s: .float 1.5957691216057308
+L(k_zero):  .float 0.0
+L(k_sixth): .float 0.16666667
+L(k_half):  .float 0.5
+L(k_one):   .float 1.0
+L(k_exp_lo): .float -87.33654
+L(k_exp_hi): .float 88.37626
+L(k_log2e):  .float 1.44269504
+L(k_ln2_hi): .float 0.693359375
+L(k_ln2_lo): .float -2.12194440e-4
+L(k_p6):     .float 0.0013888889   /* 1/720 */
+L(k_p5):     .float 0.008333334    /* 1/120 */
+L(k_p4):     .float 0.041666668    /* 1/24 */
+L(k_p3):     .float 0.16666667     /* 1/6 */
+L(k_gelu_c): .float 0.044715
+L(k_gelu_s): .float 1.5957691216057308
 
-    .section .note.GNU-stack, "", @progbits
+    KERNO_FILE_END

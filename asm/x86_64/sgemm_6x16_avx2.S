@@ -12,6 +12,8 @@
  * The store applies the epilogue flags (every activation included) and writes ctx->mr rows; a full-width tile uses plain moves, a
  * partial one (nr < 16) vmaskmovps with ymm12/13 as lane masks, so nothing outside the tile is touched.
  */
+#include "../asm_defs.h"
+
 #define F_ALPHA    1
 #define F_BETA     2
 #define F_BIAS_ROW 4
@@ -57,13 +59,13 @@
 
 /* HardSwish of ymm r in place: r * min(max(r / 6 + 1/2, 0), 1); ymm14/15 scratch. */
 .macro HSWISH8 r
-    vbroadcastss .Lk_sixth(%rip), %ymm14
+    vbroadcastss L(k_sixth)(%rip), %ymm14
     vmulps       %ymm14, %ymm\r, %ymm15
-    vbroadcastss .Lk_half(%rip), %ymm14
+    vbroadcastss L(k_half)(%rip), %ymm14
     vaddps       %ymm14, %ymm15, %ymm15
     vxorps       %ymm14, %ymm14, %ymm14
     vmaxps       %ymm14, %ymm15, %ymm15
-    vbroadcastss .Lk_one(%rip), %ymm14
+    vbroadcastss L(k_one)(%rip), %ymm14
     vminps       %ymm14, %ymm15, %ymm15
     vmulps       %ymm15, %ymm\r, %ymm\r
 .endm
@@ -77,40 +79,40 @@
     jz           11f
     vmulps       %ymm\x, %ymm\x, %ymm12
     vmulps       %ymm\x, %ymm12, %ymm12
-    vbroadcastss .Lk_gelu_c(%rip), %ymm13
+    vbroadcastss L(k_gelu_c)(%rip), %ymm13
     vfmadd213ps  %ymm\x, %ymm13, %ymm12      /* x^3 * 0.044715 + x */
-    vbroadcastss .Lk_gelu_s(%rip), %ymm13
+    vbroadcastss L(k_gelu_s)(%rip), %ymm13
     vmulps       %ymm13, %ymm12, %ymm12
     vxorps       %ymm13, %ymm13, %ymm13
     vsubps       %ymm12, %ymm13, %ymm12      /* z = -u */
     jmp          12f
 11: vxorps       %ymm12, %ymm12, %ymm12
     vsubps       %ymm\x, %ymm12, %ymm12      /* z = -x */
-12: vbroadcastss .Lk_exp_lo(%rip), %ymm15
+12: vbroadcastss L(k_exp_lo)(%rip), %ymm15
     vmaxps       %ymm15, %ymm12, %ymm12
-    vbroadcastss .Lk_exp_hi(%rip), %ymm15
+    vbroadcastss L(k_exp_hi)(%rip), %ymm15
     vminps       %ymm15, %ymm12, %ymm12
-    vbroadcastss .Lk_log2e(%rip), %ymm15
+    vbroadcastss L(k_log2e)(%rip), %ymm15
     vmulps       %ymm15, %ymm12, %ymm13
     vroundps     $8, %ymm13, %ymm13           /* n, to nearest */
-    vbroadcastss .Lk_ln2_hi(%rip), %ymm15
+    vbroadcastss L(k_ln2_hi)(%rip), %ymm15
     vfnmadd231ps %ymm15, %ymm13, %ymm12
-    vbroadcastss .Lk_ln2_lo(%rip), %ymm15
+    vbroadcastss L(k_ln2_lo)(%rip), %ymm15
     vfnmadd231ps %ymm15, %ymm13, %ymm12      /* r = z - n ln 2 */
-    vbroadcastss .Lk_p6(%rip), %ymm14
-    vbroadcastss .Lk_p5(%rip), %ymm15
+    vbroadcastss L(k_p6)(%rip), %ymm14
+    vbroadcastss L(k_p5)(%rip), %ymm15
     vfmadd213ps  %ymm15, %ymm12, %ymm14
-    vbroadcastss .Lk_p4(%rip), %ymm15
+    vbroadcastss L(k_p4)(%rip), %ymm15
     vfmadd213ps  %ymm15, %ymm12, %ymm14
-    vbroadcastss .Lk_p3(%rip), %ymm15
+    vbroadcastss L(k_p3)(%rip), %ymm15
     vfmadd213ps  %ymm15, %ymm12, %ymm14
-    vbroadcastss .Lk_half(%rip), %ymm15
+    vbroadcastss L(k_half)(%rip), %ymm15
     vfmadd213ps  %ymm15, %ymm12, %ymm14
-    vbroadcastss .Lk_one(%rip), %ymm15
+    vbroadcastss L(k_one)(%rip), %ymm15
     vfmadd213ps  %ymm15, %ymm12, %ymm14
     vfmadd213ps  %ymm15, %ymm12, %ymm14
     vcvtps2dq    %ymm13, %ymm13
-    vpbroadcastd .Lk_bias127(%rip), %ymm12
+    vpbroadcastd L(k_bias127)(%rip), %ymm12
     vpaddd       %ymm12, %ymm13, %ymm13
     vpslld       $23, %ymm13, %ymm13          /* 2^n */
     vmulps       %ymm13, %ymm14, %ymm14      /* e^z */
@@ -199,26 +201,26 @@
     STORE_ROW    \masked, 5, 10, 11, \done
 .endm
 
-    .section .rodata
+    KERNO_RODATA
     .p2align 6
-.Lk_sixth: .float 0.16666667
-.Lk_half:  .float 0.5
-.Lk_one:   .float 1.0
-.Lk_exp_lo: .float -87.33654
-.Lk_exp_hi: .float 88.37626
-.Lk_log2e:  .float 1.44269504
-.Lk_ln2_hi: .float 0.693359375
-.Lk_ln2_lo: .float -2.12194440e-4
-.Lk_p6:     .float 0.0013888889   /* 1/720 */
-.Lk_p5:     .float 0.008333334    /* 1/120 */
-.Lk_p4:     .float 0.041666668    /* 1/24 */
-.Lk_p3:     .float 0.16666667     /* 1/6 */
-.Lk_gelu_c: .float 0.044715
-.Lk_gelu_s: .float 1.5957691216057308
-.Lk_bias127: .long 127
+L(k_sixth): .float 0.16666667
+L(k_half):  .float 0.5
+L(k_one):   .float 1.0
+L(k_exp_lo): .float -87.33654
+L(k_exp_hi): .float 88.37626
+L(k_log2e):  .float 1.44269504
+L(k_ln2_hi): .float 0.693359375
+L(k_ln2_lo): .float -2.12194440e-4
+L(k_p6):     .float 0.0013888889   /* 1/720 */
+L(k_p5):     .float 0.008333334    /* 1/120 */
+L(k_p4):     .float 0.041666668    /* 1/24 */
+L(k_p3):     .float 0.16666667     /* 1/6 */
+L(k_gelu_c): .float 0.044715
+L(k_gelu_s): .float 1.5957691216057308
+L(k_bias127): .long 127
     .p2align 6
 /* 16 x -1 then 16 x 0: lanes j..j+7 of the mask "first nr lanes" start at byte 4 * (16 - nr + j). */
-.Lmask_table:
+L(mask_table):
     .rept 16
     .long -1
     .endr
@@ -226,12 +228,7 @@
     .long 0
     .endr
 
-    .text
-    .globl  kerno_sgemm_6x16_avx2
-    .hidden kerno_sgemm_6x16_avx2
-    .type   kerno_sgemm_6x16_avx2, @function
-    .p2align 6
-kerno_sgemm_6x16_avx2:
+    KERNO_FUNC kerno_sgemm_6x16_avx2, 6
     vxorps       %xmm0, %xmm0, %xmm0
     vxorps       %xmm1, %xmm1, %xmm1
     vxorps       %xmm2, %xmm2, %xmm2
@@ -255,9 +252,9 @@ kerno_sgemm_6x16_avx2:
 
     movq         %rdi, %rax
     shrq         $2, %rax
-    jz           .Ltail
+    jz           L(tail)
     .p2align 5
-.Lloop4:
+L(loop4):
     prefetcht0   384(%rsi)
     KSTEP        0, 0
     KSTEP        24, 64
@@ -267,18 +264,18 @@ kerno_sgemm_6x16_avx2:
     addq         $96, %rsi
     addq         $256, %rdx
     decq         %rax
-    jnz          .Lloop4
-.Ltail:
+    jnz          L(loop4)
+L(tail):
     andq         $3, %rdi
-    jz           .Lstore
-.Lloop1:
+    jz           L(store)
+L(loop1):
     KSTEP        0, 0
     addq         $24, %rsi
     addq         $64, %rdx
     decq         %rdi
-    jnz          .Lloop1
+    jnz          L(loop1)
 
-.Lstore:
+L(store):
     movq         %rcx, %r11               /* C row pointer */
     shlq         $2, %r8                  /* ldc in bytes */
     movl         24(%r9), %r10d           /* flags */
@@ -286,19 +283,19 @@ kerno_sgemm_6x16_avx2:
     movq         8(%r9), %rcx             /* nr */
     movq         (%r9), %rax              /* mr */
     cmpq         $16, %rcx
-    jb           .Lpartial
-    STORE_TILE   0, .Ldone
-    jmp          .Ldone
-.Lpartial:
-    leaq         .Lmask_table+64(%rip), %rdi
+    jb           L(partial)
+    STORE_TILE   0, L(done)
+    jmp          L(done)
+L(partial):
+    leaq         L(mask_table)+64(%rip), %rdi
     shlq         $2, %rcx
     subq         %rcx, %rdi               /* table + 4 * (16 - nr) */
     vmovdqu      (%rdi), %ymm12
     vmovdqu      32(%rdi), %ymm13
-    STORE_TILE   1, .Ldone
-.Ldone:
+    STORE_TILE   1, L(done)
+L(done):
     vzeroupper
     ret
-    .size   kerno_sgemm_6x16_avx2, .-kerno_sgemm_6x16_avx2
+    KERNO_ENDFUNC kerno_sgemm_6x16_avx2
 
-    .section .note.GNU-stack, "", @progbits
+    KERNO_FILE_END

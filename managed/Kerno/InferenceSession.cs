@@ -60,7 +60,7 @@ public sealed class InferenceSession : IDisposable
             Model optimized;
             using (Execution.CreationTimings.Measure("optimize"))
                 optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits(),
-                    deferLargeWeights: options.Backend == ExecutionBackend.Native);
+                    Planning.KernelSelector.NchwcBlockFor(options.Backend), deferLargeWeights: options.Backend == ExecutionBackend.Native);
             using (Execution.CreationTimings.Measure("reference plan"))
                 executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
             OptimizedModel = optimized;

@@ -32,8 +32,8 @@ static inline __m512 store_act(__m512 x, uint32_t f, float slope)
     return _mm512_mul_ps(x, t);
 }
 
-void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                const sgemm_ukr_ctx* ctx)
+KERNO_ASM_ABI void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                              const sgemm_ukr_ctx* ctx)
 {
     if (ctx->flags & SGEMM_F_PACK_B) {
         /* pack this B panel from its source first (the asm kernel does it while it computes) */

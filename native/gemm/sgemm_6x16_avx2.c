@@ -35,7 +35,8 @@ static inline __m256 store_act(__m256 x, uint32_t f, float slope)
     return _mm256_mul_ps(x, t);
 }
 
-void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+KERNO_ASM_ABI void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                           const sgemm_ukr_ctx* ctx)
 {
     __m256 acc[MR][2];
     for (int i = 0; i < MR; ++i)

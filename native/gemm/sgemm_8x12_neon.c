@@ -8,7 +8,8 @@ enum { MR = 8, NR = 12 };
 
 static inline float32x4_t act_ps(float32x4_t x, int32_t act, float p0, float p1);
 
-void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c, size_t ldc, const sgemm_ukr_ctx* ctx)
+KERNO_ASM_ABI void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                           const sgemm_ukr_ctx* ctx)
 {
     float32x4_t acc[MR][3];
     for (int i = 0; i < MR; ++i)

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 
 #ifndef A_DIRECT_MAX_PANELS
 #define A_DIRECT_MAX_PANELS 8
@@ -53,12 +56,32 @@ typedef struct scratch {
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
+/* Page-aligned blocks: Windows has no posix_memalign, and its aligned blocks need their own free. */
+static void* page_alloc(size_t bytes)
+{
+#if defined(_WIN32)
+    return _aligned_malloc(bytes, 4096);
+#else
+    void* p = NULL;
+    return posix_memalign(&p, 4096, bytes) == 0 ? p : NULL;
+#endif
+}
+
+static void page_free(void* p)
+{
+#if defined(_WIN32)
+    _aligned_free(p);
+#else
+    free(p);
+#endif
+}
+
 static void scratch_free(void* v)
 {
     scratch* s = v;
     if (s != NULL) {
-        free(s[0].p);
-        free(s[1].p);
+        page_free(s[0].p);
+        page_free(s[1].p);
         free(s);
     }
 }
@@ -81,13 +104,13 @@ static float* scratch_get(int which, size_t floats)
     }
     scratch* b = &s[which];
     if (b->cap < floats) {
-        free(b->p);
+        page_free(b->p);
         b->p = NULL;
         b->cap = 0;
-        void* p = NULL;
         /* 4 KiB alignment: panels start on a page. 256 bytes of slack: packers may store a full vector
          * past the last depth step (sgemm_6x16_avx2.c). */
-        if (posix_memalign(&p, 4096, floats * sizeof(float) + 256) != 0)
+        void* p = page_alloc(floats * sizeof(float) + 256);
+        if (p == NULL)
             return NULL;
         b->p = p;
         b->cap = floats;

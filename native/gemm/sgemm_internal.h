@@ -62,9 +62,10 @@ _Static_assert(offsetof(sgemm_ukr_ctx, pf) == 48 && offsetof(sgemm_ukr_ctx, pf_s
 _Static_assert(offsetof(sgemm_ukr_ctx, a_stride) == 64, "asm offset");
 
 /* C(mr x nr at c, row stride ldc floats) = epilogue(A_panel(MR x kc) * B_panel(kc x NR)).
- * a: kc groups of MR floats (k-major); b: kc groups of NR floats. kc may be 0. */
-typedef void (*sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                 const sgemm_ukr_ctx* ctx);
+ * a: kc groups of MR floats (k-major); b: kc groups of NR floats. kc may be 0. The assembly kernels' convention
+ * (KERNO_ASM_ABI), so their C twins share it and either fits this pointer. */
+typedef void (KERNO_ASM_ABI *sgemm_ukernel_fn)(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                               const sgemm_ukr_ctx* ctx);
 
 /* Pack an mc x kc block of op(A) (src points at its first element) into ceil(mc/mr) panels of kc x mr
  * (k-major; the AVX-512 set uses blocks of 8 depth steps instead, see a_kblock). */
@@ -128,8 +129,8 @@ KERNO_INTERNAL void kerno_sgemm_act_tile_generic(float* c, size_t ldc, size_t mr
 /* ---- per-ISA pieces ---- */
 #define SGEMM_GENERIC_MR 4
 #define SGEMM_GENERIC_NR 16
-KERNO_INTERNAL void kerno_sgemm_ukernel_generic(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                                const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_ukernel_generic(size_t kc, const float* a, const float* b, float* c,
+                                                              size_t ldc, const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_pack_a_generic(int trans, size_t mc, size_t kc, const float* src, size_t ld,
                                                float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b_generic(int trans, size_t kc, size_t nc, const float* src, size_t ld,
@@ -137,10 +138,10 @@ KERNO_INTERNAL void kerno_sgemm_pack_b_generic(int trans, size_t kc, size_t nc, 
 
 #if KERNO_ARCH_X86_64
 /* asm/x86_64/sgemm_6x16_avx2.S and its intrinsics twin native/gemm/sgemm_6x16_avx2.c */
-KERNO_INTERNAL void kerno_sgemm_6x16_avx2(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                          const sgemm_ukr_ctx* ctx);
-KERNO_INTERNAL void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                            const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_6x16_avx2(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                                        const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_6x16_avx2_c(size_t kc, const float* a, const float* b, float* c,
+                                                          size_t ldc, const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_pack_a6_avx2(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b16_avx2(int trans, size_t kc, size_t nc, const float* src, size_t ld,
                                               float* dst);
@@ -149,10 +150,10 @@ KERNO_INTERNAL void kerno_sgemm_small_m_avx2(size_t m, size_t n, size_t k, const
 KERNO_INTERNAL void kerno_sgemm_act_tile_avx2(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0,
                                               float p1);
 /* asm/x86_64/sgemm_14x32_avx512.S and its intrinsics twin native/gemm/sgemm_14x32_avx512.c */
-KERNO_INTERNAL void kerno_sgemm_14x32_avx512(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                             const sgemm_ukr_ctx* ctx);
-KERNO_INTERNAL void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                               const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_14x32_avx512(size_t kc, const float* a, const float* b, float* c,
+                                                           size_t ldc, const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_14x32_avx512_c(size_t kc, const float* a, const float* b, float* c,
+                                                             size_t ldc, const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_pack_a14_avx512(int trans, size_t mc, size_t kc, const float* src, size_t ld,
                                                 float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b32_avx512(int trans, size_t kc, size_t nc, const float* src, size_t ld,
@@ -163,22 +164,22 @@ KERNO_INTERNAL void kerno_sgemm_small_m_avx512(size_t m, size_t n, size_t k, con
 KERNO_INTERNAL void kerno_sgemm_act_tile_avx512(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0,
                                                 float p1);
 /* FMA throughput loops (asm/x86_64/fma_peak_x86_64.S): iters x 24 independent FMAs. */
-KERNO_INTERNAL void kerno_fma_loop_avx2(uint64_t iters);
-KERNO_INTERNAL void kerno_fma_loop_avx512(uint64_t iters);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_fma_loop_avx2(uint64_t iters);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_fma_loop_avx512(uint64_t iters);
 #endif
 
 #if KERNO_ARCH_AARCH64
 /* asm/aarch64/sgemm_8x12_neon.S and its intrinsics twin native/gemm/sgemm_8x12_neon.c */
-KERNO_INTERNAL void kerno_sgemm_8x12_neon(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                          const sgemm_ukr_ctx* ctx);
-KERNO_INTERNAL void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                            const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_8x12_neon(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                                        const sgemm_ukr_ctx* ctx);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_sgemm_8x12_neon_c(size_t kc, const float* a, const float* b, float* c,
+                                                          size_t ldc, const sgemm_ukr_ctx* ctx);
 KERNO_INTERNAL void kerno_sgemm_pack_a8_neon(int trans, size_t mc, size_t kc, const float* src, size_t ld, float* dst);
 KERNO_INTERNAL void kerno_sgemm_pack_b12_neon(int trans, size_t kc, size_t nc, const float* src, size_t ld,
                                               float* dst);
 KERNO_INTERNAL void kerno_sgemm_act_tile_neon(float* c, size_t ldc, size_t mr, size_t nr, int32_t act, float p0,
                                               float p1);
-KERNO_INTERNAL void kerno_fma_loop_neon(uint64_t iters);
+KERNO_INTERNAL KERNO_ASM_ABI void kerno_fma_loop_neon(uint64_t iters);
 #endif
 
 /* The scalar epilogue shared by the C kernels: alpha, beta, bias and clamp of one element. */

@@ -1,7 +1,8 @@
 /* kerno_bench_fma_peak: the FP32 FMA throughput of this core with a kernel set's widest vectors, measured
  * with the asm loops in asm/<arch>/fma_peak_<arch>.S (24 independent FMAs per iteration). Timed with the
  * thread's CPU-time clock where there is one, so time slices lost to other processes on a shared machine do
- * not count: the result is what the core does while it runs this thread. */
+ * not count: the result is what the core does while it runs this thread. Not on Windows, where the thread's
+ * CPU time (GetThreadTimes) only advances at scheduler ticks of about 16 ms: the monotonic clock there. */
 #include "sgemm_internal.h"
 
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 static double now_seconds(void)
 {
     struct timespec ts;
-#if defined(CLOCK_THREAD_CPUTIME_ID)
+#if defined(CLOCK_THREAD_CPUTIME_ID) && !defined(_WIN32)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 #else
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -30,7 +31,7 @@ kerno_status kerno_bench_fma_peak(int32_t isa, double seconds, double* gflops)
         return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_bench_fma_peak: gflops is NULL");
     if (!(seconds > 0.0 && seconds <= 60.0))
         return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_bench_fma_peak: seconds = %g is not in (0, 60]", seconds);
-    void (*loop)(uint64_t) = NULL;
+    void (KERNO_ASM_ABI *loop)(uint64_t) = NULL;
     double lanes = 0;
     uint64_t f = kerno_cpu_features();
     (void)f;

@@ -4,8 +4,8 @@
 
 enum { MR = SGEMM_GENERIC_MR, NR = SGEMM_GENERIC_NR };
 
-void kerno_sgemm_ukernel_generic(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                                 const sgemm_ukr_ctx* ctx)
+KERNO_ASM_ABI void kerno_sgemm_ukernel_generic(size_t kc, const float* a, const float* b, float* c, size_t ldc,
+                                               const sgemm_ukr_ctx* ctx)
 {
     float acc[MR][NR] = { { 0 } };
     for (size_t p = 0; p < kc; ++p) {

@@ -362,7 +362,10 @@ internal sealed class NativeExecutor : IDisposable
                     bytes[j] = 4L * Tensor.ElementCount(s);
             }
             int inPlace = step.InPlaceInput >= 0 && step.InPlaceInput < step.Inputs.Length ? step.Inputs[step.InPlaceInput] : -1;
-            steps.Add(new PlannerStep(step.Reads, step.Outputs, bytes, alias, inPlace, step.WorkspaceBytes(v => v >= 0 ? shapes[v] : null)));
+            (int, long)[]? slices = null;
+            if (step.InputPiecesOfOutput(v => v >= 0 ? shapes[v] : null) is { } pieces)
+                slices = pieces.Select((offset, k) => (Value: step.Inputs[k], Offset: offset)).Where(p => p.Offset >= 0 && p.Value >= 0).ToArray();
+            steps.Add(new PlannerStep(step.Reads, step.Outputs, bytes, alias, inPlace, step.WorkspaceBytes(v => v >= 0 ? shapes[v] : null), slices));
         }
         MemoryPlan memory = MemoryPlanner.Plan(compiled.ValueNames.Length, steps, compiled.OutputIds);
         return new ExecutionPlan(compiled, shapes, memory, Signature(compiled.InputIds.Select(i => shapes[i]!)));

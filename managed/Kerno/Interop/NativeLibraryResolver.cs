@@ -37,7 +37,7 @@ internal static class NativeLibraryResolver
     }
 
     internal static string FileName =>
-        OperatingSystem.IsWindows() ? "kerno.dll" : OperatingSystem.IsMacOS() ? "libkerno.dylib" : "libkerno.so";
+        OperatingSystem.IsWindows() ? "libkerno.dll" : OperatingSystem.IsMacOS() ? "libkerno.dylib" : "libkerno.so";
 
     /// <summary>The candidate paths, in the order they are tried.</summary>
     internal static IEnumerable<string> Candidates()
@@ -74,9 +74,10 @@ internal static class NativeLibraryResolver
             LoadedFrom = candidate;
             return handle;
         }
-        if (NativeLibrary.TryLoad(libraryName, assembly, searchPath, out IntPtr fallback))
+        // The system's search path, by the native file name: "kerno" would find the managed Kerno.dll on Windows.
+        if (NativeLibrary.TryLoad(FileName, assembly, searchPath, out IntPtr fallback))
         {
-            LoadedFrom = libraryName;
+            LoadedFrom = FileName;
             return fallback;
         }
         throw new DllNotFoundException(

@@ -33,7 +33,10 @@ public static class GraphOptimizer
             passes.Add(new EliminateDeadNodes());
         }
         if (level >= OptimizationLevel.All)
+        {
             passes.Add(new FuseElementwiseChain()); // after every producer took the activations it can
+            passes.Add(new AssignBlockedLayout()); // last: on the graph the kernels will run (native backend only)
+        }
         return passes;
     }
 
@@ -51,11 +54,12 @@ public static class GraphOptimizer
         }
     }
 
-    /// <summary>Optimizes a model's main graph at <paramref name="level"/>.</summary>
-    public static void Run(Model model, OptimizationLevel level)
+    /// <summary>Optimizes a model's main graph at <paramref name="level"/>; <paramref name="nchwcBlock"/> &gt; 1 lets
+    /// <see cref="AssignBlockedLayout"/> keep tensors blocked for the native kernels.</summary>
+    public static void Run(Model model, OptimizationLevel level, int nchwcBlock = 0)
     {
         if (level >= OptimizationLevel.Extended)
             model.OpsetImports.TryAdd(FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
-        Run(model.Graph, new OptimizerContext(model.OpsetImports), PassesFor(level));
+        Run(model.Graph, new OptimizerContext(model.OpsetImports) { NchwcBlock = nchwcBlock }, PassesFor(level));
     }
 }

@@ -24,6 +24,10 @@ public sealed class OptimizerContext
     /// <summary>Constant folding does not materialize tensors larger than this (elements).</summary>
     public long MaxFoldedElements { get; init; } = 64L << 20;
 
+    /// <summary>NCHWc channel block the blocked-layout pass uses (the native kernel set's), 0 to keep every tensor NCHW
+    /// (the reference backend).</summary>
+    public int NchwcBlock { get; init; }
+
     /// <summary>
     /// Leave large weights that only a Gemm or MatMul reads, made by ConstantOfShape, unfolded: the native executor makes
     /// each just before its reader packs it, then drops it, so they never all exist at once (set for the native backend).

@@ -19,7 +19,7 @@ public static class ModelOptimizer
     /// that depend on them.
     /// </summary>
     internal static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes,
-        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, bool deferLargeWeights)
+        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, int nchwcBlock = 0, bool deferLargeWeights = false)
     {
         if (level == OptimizationLevel.None && passes is null)
             return model;
@@ -30,7 +30,10 @@ public static class ModelOptimizer
                 Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
         if (passes is not null || level >= OptimizationLevel.Extended)
             copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
-        var context = new OptimizerContext(copy.OpsetImports) { SharedStorage = SharedStorage(model.Graph), DeferLargeWeights = deferLargeWeights };
+        var context = new OptimizerContext(copy.OpsetImports)
+        {
+            NchwcBlock = nchwcBlock, SharedStorage = SharedStorage(model.Graph), DeferLargeWeights = deferLargeWeights,
+        };
         GraphOptimizer.Run(graph, context, passes ?? GraphOptimizer.PassesFor(level));
         return copy;
     }

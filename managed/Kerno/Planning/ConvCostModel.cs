@@ -45,7 +45,7 @@ internal static class ConvCostModel
 
     /// <summary>The cheapest of <paramref name="candidates"/> for plan shape <paramref name="p"/> (N = 1), ties to
     /// the earlier one in <see cref="All"/>; deterministic for a given shape and kernel set.</summary>
-    public static ConvAlgorithm Choose(IEnumerable<ConvAlgorithm> candidates, ConvGeometry p, int block)
+    public static ConvAlgorithm Choose(IEnumerable<ConvAlgorithm> candidates, ConvGeometry p, int block, bool blocked = false)
     {
         ConvAlgorithm best = ConvAlgorithm.Auto;
         double bestCost = double.PositiveInfinity;
@@ -53,7 +53,7 @@ internal static class ConvCostModel
         {
             if (!candidates.Contains(a))
                 continue;
-            double c = Seconds(a, p, block);
+            double c = Seconds(a, p, block, blocked);
             if (c < bestCost)
                 (best, bestCost) = (a, c);
         }
@@ -61,9 +61,14 @@ internal static class ConvCostModel
     }
 
     /// <summary>Estimated seconds of algorithm <paramref name="a"/> on plan shape <paramref name="p"/> with NCHWc block
-    /// <paramref name="block"/> (16 for AVX-512, 8 for AVX2, 4 for NEON and generic).</summary>
-    public static double Seconds(ConvAlgorithm a, ConvGeometry p, int block)
+    /// <paramref name="block"/> (16 for AVX-512, 8 for AVX2, 4 for NEON and generic). <paramref name="blocked"/>: input
+    /// and output already NCHWc (kerno.BlockedConv), where libkerno runs no GEMM (1x1 and im2col are not candidates:
+    /// a blocked 1x1 runs on the direct kernel), there are no reorders, and no few-channel NCHW kernel.</summary>
+    public static double Seconds(ConvAlgorithm a, ConvGeometry p, int block, bool blocked = false)
     {
+        if (blocked && a is ConvAlgorithm.Gemm1x1 or ConvAlgorithm.Im2Col)
+            return double.PositiveInfinity;
+        double reorders = blocked ? 0 : 1;
         double b = block, speed = block / 16.0;
         double g = p.Group, cg = p.CPerGroup, kg = p.KPerGroup, taps = (double)p.KH * p.KW;
         double pixels = (double)p.OutH * p.OutW;
@@ -76,7 +81,7 @@ internal static class ConvCostModel
         switch (a)
         {
             case ConvAlgorithm.Direct:
-                if (cg <= 4)
+                if (cg <= 4 && !blocked)
                 {
                     // Few input channels: libkerno's NCHW kernel vectorised over output pixels (direct_fewc.inc), output
                     // channels in register tiles of 8 (AVX-512) or 4; one padded copy of the input, NCHW output, and
@@ -88,7 +93,7 @@ internal static class ConvCostModel
                 }
                 // Reduction over the real input channels, output channels padded to the block; NCHW -> NCHWc both ways.
                 return g * 2 * cg * kBlocked * taps * pixels / (BlockedRate * speed)
-                    + 2 * (inBytes + outBytes) / ReorderBandwidth
+                    + reorders * 2 * (inBytes + outBytes) / ReorderBandwidth
                     + g * kBlocked * pixels * DirectPerOutput / speed;
             case ConvAlgorithm.Gemm1x1:
             {
@@ -108,7 +113,7 @@ internal static class ConvCostModel
                 return g * 2 * cg * kg * taps * pixels * gemmWaste / (GemmRate * speed)
                     + 2 * 4 * p.C * taps * pixels / GatherBandwidth;
             case ConvAlgorithm.Depthwise:
-                return 2 * p.C * taps * pixels / (DepthwiseRate * speed) + 2 * (inBytes + outBytes) / ReorderBandwidth;
+                return 2 * p.C * taps * pixels / (DepthwiseRate * speed) + reorders * 2 * (inBytes + outBytes) / ReorderBandwidth;
             case ConvAlgorithm.WinogradF2 or ConvAlgorithm.WinogradF4 or ConvAlgorithm.WinogradF6:
             {
                 // Batched GEMM over alpha^2 points on (alpha/m)^2 fewer multiplies per output, the input/output

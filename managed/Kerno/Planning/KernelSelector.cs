@@ -81,6 +81,20 @@ internal static class KernelSelector
                     return new DepthwiseConvStep(node, opset, reference, w, bias, act);
                 return new ConvGemmStep(node, opset, reference, w, bias, kerno ? FusedActivation.FromNode(node) : FusedActivation.None, residual);
             }
+            case "kerno." + BlockedOps.Conv:
+                return BlockedConv(node, opset, reference, graph, threads, tuned);
+            case "kerno." + BlockedOps.ToBlocked or "kerno." + BlockedOps.FromBlocked:
+                return ActiveBlock(node) ? new ReorderStep(node, opset, reference, node.OpType == BlockedOps.ToBlocked) : null;
+            case "kerno.BlockedMaxPool" or "kerno.BlockedAveragePool":
+                return ActiveBlock(node) ? new Pool2dStep(node, opset, reference, blocked: true) : null;
+            case "kerno." + BlockedOps.BatchNorm when node.Inputs.Count == 5 && ActiveBlock(node):
+            {
+                Tensor<float>?[] p = node.Inputs.Skip(1).Select(i => Constant(graph, i)).ToArray();
+                return p.All(t => t is not null && t.Length == p[0]!.Length)
+                    ? new BatchNormStep(node, opset, reference, p[0]!, p[1]!, p[2]!, p[3]!, (int)node.GetInt("block")) : null;
+            }
+            case "kerno.BlockedGlobalAveragePool" or "kerno.BlockedGlobalMaxPool":
+                return ActiveBlock(node) ? new GlobalPoolStep(node, opset, reference, blocked: true) : null;
             case "Add" or "Sub" or "Mul" or "Div" or "Max" or "Min" or "Sum" when node.Inputs.Count == 2 && opset >= 8 && node.Inputs.All(i => IsFloat(graph, i)):
                 return new BinaryStep(node, opset, reference);
             case "Relu":
@@ -184,6 +198,34 @@ internal static class KernelSelector
             return absent;
         return Constant(graph, clip.Inputs[input]) is { Length: 1 } t ? t[0] : null;
     }
+
+    /// <summary>kerno.BlockedConv on libkerno's NCHWc plans; null (the reference kernel) when libkerno refuses it.</summary>
+    private static NativeConvStep? BlockedConv(Node node, long opset, ReferenceKernel reference, ComputeGraph graph, int threads, Tuning.TunedConv? tuned)
+    {
+        if (!ActiveBlock(node) || node.Inputs.Count < 2 || Constant(graph, node.Inputs[1]) is not { Rank: 4 } w)
+            return null;
+        Tensor<float>? bias = null;
+        if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0 && ((bias = Constant(graph, node.Inputs[2])) is null || bias.Length != w.Shape[0]))
+            return null;
+        bool residual = node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
+        var native = new NativeConvStep(node, opset, reference, w, bias, FusedActivation.FromNode(node), residual, threads, tuned, (int)node.GetInt("block"));
+        int[]? xShape = graph.ValueTypes.GetValueOrDefault(node.Inputs[0]) is TensorTypeInfo { IsFullyKnown: true } xt
+            ? xt.Shape!.Select(d => (int)d.Value!.Value).ToArray() : null;
+        if (xShape is null || native.Prepare(xShape))
+            return native;
+        native.Dispose();
+        return null;
+    }
+
+    /// <summary>True when a blocked node's block is the active kernel set's (else its reference kernel runs it).</summary>
+    private static bool ActiveBlock(Node node) => node.GetInt("block", 0) == Kernels.NnKernels.NchwcBlock;
+
+    /// <summary>The NCHWc block the optimizer may lay tensors out in for a session on <paramref name="backend"/>: the native
+    /// kernel set's, or 0 (all NCHW) for the reference backend, with convolutions on managed SGEMM (KERNO_CONV=sgemm), or
+    /// with KERNO_LAYOUT=nchw (comparisons).</summary>
+    public static int NchwcBlockFor(ExecutionBackend backend) =>
+        backend == ExecutionBackend.Native && UseNativeConv && Environment.GetEnvironmentVariable("KERNO_LAYOUT") != "nchw"
+            ? Kernels.NnKernels.NchwcBlock : 0;
 
     /// <summary>Convolutions on libkerno's conv plans (true) or as managed im2col + SGEMM (false; tests and comparisons).</summary>
     internal static bool UseNativeConv { get; set; } = Environment.GetEnvironmentVariable("KERNO_CONV") != "sgemm";

@@ -66,6 +66,11 @@ internal abstract class KernelStep
     /// <summary>Node input position output <paramref name="output"/> is a view of (shares memory with), or -1.</summary>
     public virtual int ViewOf(int output) => -1;
 
+    /// <summary>Per node input: the byte offset at which that input is a contiguous piece of output 0 (-1 where it is
+    /// not), so the planner can have its producer write it there; null when no input is. Only for these (planned)
+    /// shapes; a step that returns offsets must still work when an input is elsewhere.</summary>
+    public virtual long[]? InputPiecesOfOutput(Func<int, int[]?> shapeOf) => null;
+
     /// <summary>Whether output <paramref name="output"/> of known shape may be planned into the arena.</summary>
     public virtual bool ArenaOutput(int output) => IsNative;
 

@@ -7,19 +7,22 @@ using Kerno.Reference;
 namespace Kerno.Planning;
 
 /// <summary>MaxPool (without the Indices output) and AveragePool over 2-D NCHW float tensors with explicit pads, on
-/// libkerno's pool kernel. Attributes are read once; a run only computes the output size.</summary>
+/// libkerno's pool kernel. Attributes are read once; a run only computes the output size. kerno.BlockedMaxPool /
+/// kerno.BlockedAveragePool run the same kernel on NCHWc tensors, split by channel blocks.</summary>
 internal sealed unsafe class Pool2dStep : KernelStep
 {
     private readonly bool max;
+    private readonly int block; // NCHWc block (blocked pools), 1 for NCHW: the unit the planes are split by
 
     /// <summary>kh, kw, sh, sw, dh, dw, pad top, left, bottom, right, count_include_pad; null when the node is
     /// outside what the kernel handles (the reference kernel runs it).</summary>
     private readonly int[]? attrs;
     private readonly bool ceil;
 
-    public Pool2dStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference)
+    public Pool2dStep(Node node, long opset, ReferenceKernel reference, bool blocked = false) : base(node, opset, reference)
     {
-        max = node.OpType == "MaxPool";
+        max = node.OpType is "MaxPool" or "BlockedMaxPool";
+        block = blocked ? (int)node.GetInt("block") : 1;
         long[]? kernel = node.GetInts("kernel_shape");
         long[] strides = node.GetInts("strides") ?? [1, 1];
         long[] dil = node.GetInts("dilations") ?? [1, 1];
@@ -33,7 +36,7 @@ internal sealed unsafe class Pool2dStep : KernelStep
             (int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3], (int)node.GetInt("count_include_pad", 0)];
     }
 
-    public override string KernelName => max ? "maxpool2d" : "avgpool2d";
+    public override string KernelName => (max ? "maxpool2d" : "avgpool2d") + (block > 1 ? $"-nchwc{block}" : "");
 
     /// <summary>Output height and width for an input of <paramref name="x"/> (rank 4), or false when the window does not fit.</summary>
     private bool OutputSize(ReadOnlySpan<int> x, out int oh, out int ow)
@@ -68,7 +71,8 @@ internal sealed unsafe class Pool2dStep : KernelStep
 
     public override void Execute(RunContext context)
     {
-        if (context.Slots[Inputs[0]] is not Tensor<float> x || !OutputSize(x.Shape, out int oh, out int ow))
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || !OutputSize(x.Shape, out int oh, out int ow) || x.Shape[1] % block != 0
+            || (block > 1 && block != Kernels.NnKernels.NchwcBlock))
         {
             RunReference(context);
             return;
@@ -76,6 +80,7 @@ internal sealed unsafe class Pool2dStep : KernelStep
         int[] a = attrs!;
         Tensor<float> y = context.Output(Outputs[0], [x.Shape[0], x.Shape[1], oh, ow]);
         int planes = x.Shape[0] * x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        int units = planes / block; // channel planes, or (image, channel block) pairs
         if (x.Length != (long)planes * h * w || y.Length != (long)planes * oh * ow)
             throw Fail("size mismatch");
         fixed (float* px = x.Span, py = y.Span)
@@ -87,9 +92,10 @@ internal sealed unsafe class Pool2dStep : KernelStep
             (job.I11, job.I12, job.I13, job.I14, job.I15) = (h, w, oh, ow, max ? 1 : 0);
             // libkerno's pool kernel on chunks of planes (each chunk a [1, c, H, W] tensor) split across the threads.
             bool parallel = (long)planes * oh * ow * a[0] * a[1] >= 1 << 15;
-            int chunks = parallel ? Math.Min(planes, context.Pool.Threads * 2) : 1;
-            job.F0 = planes;
+            int chunks = parallel ? Math.Min(units, context.Pool.Threads * 2) : 1;
+            job.F0 = units;
             job.F1 = chunks;
+            job.I15 |= block << 1; // bit 0: max; above: channels per unit (the NCHWc block, 1 for NCHW)
             job.Body = &NativeChunk;
             job.Run(context.Pool, chunks, parallel);
         }
@@ -98,10 +104,12 @@ internal sealed unsafe class Pool2dStep : KernelStep
 
     private static void NativeChunk(LoopJob j, int chunk)
     {
-        int planes = (int)j.F0, chunks = (int)j.F1;
-        int p0 = (int)((long)planes * chunk / chunks), p1 = (int)((long)planes * (chunk + 1) / chunks);
-        if (p1 <= p0)
+        int units = (int)j.F0, chunks = (int)j.F1, b = j.I15 >> 1;
+        int u0 = (int)((long)units * chunk / chunks), u1 = (int)((long)units * (chunk + 1) / chunks);
+        if (u1 <= u0)
             return;
+        // A run of whole channel blocks of an NCHWc tensor is the NCHWc tensor [1, blocks x b, H, W].
+        int p0 = u0 * b, p1 = u1 * b;
         int h = j.I11, w = j.I12, oh = j.I13, ow = j.I14;
         Span<int> inShape = [1, p1 - p0, h, w];
         Span<int> outShape = [1, p1 - p0, oh, ow];
@@ -111,26 +119,41 @@ internal sealed unsafe class Pool2dStep : KernelStep
         Span<int> pads = [j.I6, j.I7, j.I8, j.I9];
         var x = new ReadOnlySpan<float>(j.P0 + (long)p0 * h * w, (p1 - p0) * h * w);
         var y = new Span<float>(j.P1 + (long)p0 * oh * ow, (p1 - p0) * oh * ow);
-        Kernels.NnKernels.Pool2d(j.I15 != 0 ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, Kernels.TensorLayout.Nchw, x, y,
+        Kernels.NnKernels.Pool2d((j.I15 & 1) != 0 ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, b > 1 ? Kernels.TensorLayout.Nchwc : Kernels.TensorLayout.Nchw, x, y,
             inShape, outShape, kernel, strides, pads, dilations, j.I10 != 0);
     }
 }
 
-/// <summary>GlobalAveragePool / GlobalMaxPool over float NC... tensors.</summary>
+/// <summary>GlobalAveragePool / GlobalMaxPool over float NC... tensors; the blocked forms on libkerno's NCHWc global pool.</summary>
 internal sealed unsafe class GlobalPoolStep : KernelStep
 {
     private readonly bool max;
+    private readonly int block; // 0 for NCHW
 
-    public GlobalPoolStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) => max = node.OpType == "GlobalMaxPool";
+    public GlobalPoolStep(Node node, long opset, ReferenceKernel reference, bool blocked = false) : base(node, opset, reference)
+    {
+        max = node.OpType is "GlobalMaxPool" or "BlockedGlobalMaxPool";
+        block = blocked ? (int)node.GetInt("block") : 0;
+    }
 
-    public override string KernelName => max ? "global-maxpool" : "global-avgpool";
+    public override string KernelName => (max ? "global-maxpool" : "global-avgpool") + (block > 0 ? $"-nchwc{block}" : "");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
     {
-        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0)
+        if (context.Slots[Inputs[0]] is not Tensor<float> x || x.Rank < 3 || x.Length == 0
+            || (block > 0 && (x.Rank != 4 || x.Shape[1] % block != 0 || block != Kernels.NnKernels.NchwcBlock)))
         {
             RunReference(context);
+            return;
+        }
+        if (block > 0)
+        {
+            // [N, Cp, H, W] blocked to [N, Cp, 1, 1], whose NCHWc bytes are its NCHW ones.
+            Tensor<float> yb = context.Output(Outputs[0], [x.Shape[0], x.Shape[1], 1, 1]);
+            Kernels.NnKernels.GlobalPool(max ? Kernels.PoolKind.Max : Kernels.PoolKind.Average, Kernels.TensorLayout.Nchwc, x.Span, yb.Span,
+                x.Shape[0], x.Shape[1], x.Shape[2] * x.Shape[3]);
+            context.Slots[Outputs[0]] = yb;
             return;
         }
         Span<int> shape = stackalloc int[x.Rank];
@@ -168,12 +191,36 @@ internal sealed unsafe class GlobalPoolStep : KernelStep
     }
 }
 
-/// <summary>Concat of float tensors: one block copy per input per outer index.</summary>
+/// <summary>
+/// Concat of float tensors: one block copy per input per outer index. When nothing precedes the axis but ones
+/// (one image, channels), each input is a contiguous piece of the output: the memory planner then has the inputs'
+/// producers write straight into the output, and the step skips the inputs that are already in place.
+/// </summary>
 internal sealed unsafe class ConcatStep : KernelStep
 {
     public ConcatStep(Node node, long opset, ReferenceKernel reference) : base(node, opset, reference) { }
 
     public override string KernelName => "concat";
+
+    public override long[]? InputPiecesOfOutput(Func<int, int[]?> shapeOf)
+    {
+        if (Inputs.Length < 2 || Inputs.Any(i => i < 0) || shapeOf(Inputs[0]) is not { Length: > 0 } first)
+            return null;
+        long axisAttr = Node.GetInt("axis", 0);
+        int rank = first.Length, axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+        if (axis < 0 || axis >= rank || first.Take(axis).Any(d => d != 1))
+            return null;
+        var offsets = new long[Inputs.Length];
+        long offset = 0;
+        for (int k = 0; k < Inputs.Length; ++k)
+        {
+            if (shapeOf(Inputs[k]) is not { } s || s.Length != rank)
+                return null;
+            offsets[k] = offset;
+            offset += 4L * Tensor.ElementCount(s);
+        }
+        return offsets;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(RunContext context)
@@ -237,6 +284,11 @@ internal sealed unsafe class ConcatStep : KernelStep
                 fixed (float* pt = t.Span)
                 {
                     float* src = pt, dst = py + offset;
+                    if (outer == 1 && src == dst)
+                    {
+                        offset += block; // planned in place: its producer wrote it here
+                        continue;
+                    }
                     for (long o = 0; o < outer; ++o, src += block, dst += rowOut)
                     {
                         // short rows (UltraFace's [4420, 2] + [4420, 2] boxes) copy faster without a call per row

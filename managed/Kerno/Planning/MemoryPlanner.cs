@@ -9,7 +9,10 @@ namespace Kerno.Planning;
 /// or -1.</param>
 /// <param name="InPlaceInput">A value id the step may overwrite with its first write (element-wise kernels), or -1.</param>
 /// <param name="WorkspaceBytes">Scratch the step needs while it runs (im2col columns, ...), 0 for none.</param>
-internal sealed record PlannerStep(int[] Reads, int[] Writes, long[] WriteBytes, int[] AliasOf, int InPlaceInput, long WorkspaceBytes);
+/// <param name="Slices">Read values that are contiguous pieces of the first write, with their byte offsets in it
+/// (Concat of one image along the channels): the planner may place them there, so the step has nothing to copy.</param>
+internal sealed record PlannerStep(int[] Reads, int[] Writes, long[] WriteBytes, int[] AliasOf, int InPlaceInput, long WorkspaceBytes,
+    (int Value, long Offset)[]? Slices = null);
 
 /// <summary>Where everything of one execution plan lives in its arena.</summary>
 internal sealed class MemoryPlan
@@ -47,9 +50,10 @@ internal sealed class MemoryPlan
 
 /// <summary>
 /// Static memory planning over an execution order: liveness of every arena value, in-place reuse for element-wise
-/// steps whose input dies at that step, views (Reshape, ...) kept alive with the buffer they look into, then offsets
-/// in one 64-byte-aligned arena chosen greedily by size (largest buffers first, each at the lowest offset that
-/// does not overlap a buffer live at the same time). Graph outputs are never in the arena.
+/// steps whose input dies at that step, views (Reshape, ...) kept alive with the buffer they look into, Concat
+/// inputs planned as pieces of the Concat's output (their producers write in place, the Concat copies nothing),
+/// then offsets in one 64-byte-aligned arena chosen greedily by size (largest buffers first, each at the lowest
+/// offset that does not overlap a buffer live at the same time). Graph outputs are never in the arena.
 /// </summary>
 internal static class MemoryPlanner
 {
@@ -84,7 +88,10 @@ internal static class MemoryPlanner
 
         var bufferOf = new int[valueCount];
         Array.Fill(bufferOf, -1);
+        var within = new long[valueCount]; // byte offset of a value inside its buffer (non-zero only for pieces)
+        var inPiece = new bool[valueCount]; // a piece of a Concat's output, or a view of one
         var buffers = new List<Buffer>();
+        (int Whole, long Offset)[] pieceOf = Pieces(valueCount, steps);
         var inPlace = new bool[steps.Count];
         var workspaceBuffer = new int[steps.Count];
         Array.Fill(workspaceBuffer, -1);
@@ -103,6 +110,8 @@ internal static class MemoryPlanner
                 {
                     Buffer b = buffers[bufferOf[alias]];
                     bufferOf[w] = bufferOf[alias];
+                    within[w] = within[alias];
+                    inPiece[w] = inPiece[alias];
                     b.Last = Math.Max(b.Last, lastUse[w]);
                     continue;
                 }
@@ -110,7 +119,30 @@ internal static class MemoryPlanner
                 if (bytes < 0)
                     continue;
                 sum += Align(bytes);
-                if (j == 0 && s.InPlaceInput >= 0 && bufferOf[s.InPlaceInput] >= 0)
+                if (bufferOf[w] >= 0)
+                {
+                    // a Concat output whose buffer the first of its pieces opened
+                    Buffer b = buffers[bufferOf[w]];
+                    b.Last = Math.Max(b.Last, lastUse[w]);
+                    continue;
+                }
+                if (pieceOf[w].Whole >= 0)
+                {
+                    int whole = pieceOf[w].Whole;
+                    if (bufferOf[whole] < 0)
+                    {
+                        bufferOf[whole] = buffers.Count;
+                        buffers.Add(new Buffer { Bytes = Align(WholeBytes(steps, whole)), First = i, Last = Math.Max(i, lastUse[whole]) });
+                    }
+                    Buffer b = buffers[bufferOf[whole]];
+                    bufferOf[w] = bufferOf[whole];
+                    within[w] = pieceOf[w].Offset;
+                    inPiece[w] = true;
+                    b.Last = Math.Max(b.Last, lastUse[w]);
+                    continue;
+                }
+                // (never over a piece of a Concat or its views: their buffer is the Concat's, larger than they are)
+                if (j == 0 && s.InPlaceInput >= 0 && bufferOf[s.InPlaceInput] >= 0 && !inPiece[s.InPlaceInput])
                 {
                     Buffer b = buffers[bufferOf[s.InPlaceInput]];
                     // The input's memory is free after this step when nothing that shares it is read later.
@@ -151,7 +183,7 @@ internal static class MemoryPlanner
 
         var offsets = new long[valueCount];
         for (int v = 0; v < valueCount; ++v)
-            offsets[v] = bufferOf[v] >= 0 ? buffers[bufferOf[v]].Offset : -1;
+            offsets[v] = bufferOf[v] >= 0 ? buffers[bufferOf[v]].Offset + within[v] : -1;
         return new MemoryPlan
         {
             ArenaBytes = arena,
@@ -162,6 +194,55 @@ internal static class MemoryPlanner
             SumOfIntermediates = sum,
             BufferCount = buffers.Count,
         };
+    }
+
+    /// <summary>
+    /// Per value: the Concat output it is planned inside and its byte offset there, or (-1, 0). A piece must be an
+    /// arena value of its own (not a view; a piece is never written in place over its step's input), fed to one
+    /// Concat once, at a 64-byte-aligned offset (kernels may assume aligned outputs), and the Concat's output must
+    /// be in the arena.
+    /// </summary>
+    private static (int Whole, long Offset)[] Pieces(int valueCount, IReadOnlyList<PlannerStep> steps)
+    {
+        var pieceOf = new (int Whole, long Offset)[valueCount];
+        Array.Fill(pieceOf, (-1, 0L));
+        var plain = new bool[valueCount]; // written by a step as an arena value of its own
+        foreach (PlannerStep s in steps)
+            for (int j = 0; j < s.Writes.Length; ++j)
+                if (s.Writes[j] >= 0 && j < s.WriteBytes.Length && s.WriteBytes[j] >= 0 && (j >= s.AliasOf.Length || s.AliasOf[j] < 0))
+                    plain[s.Writes[j]] = true;
+        var claimed = new bool[valueCount];
+        foreach (PlannerStep s in steps)
+        {
+            if (s.Slices is not { Length: > 0 } slices || s.Writes.Length == 0 || s.Writes[0] < 0 || s.WriteBytes[0] < 0)
+                continue;
+            int whole = s.Writes[0];
+            var seen = new HashSet<int>();
+            foreach ((int v, long offset) in slices)
+                if (!seen.Add(v))
+                    claimed[v] = true; // the same value twice: one copy at least
+            foreach ((int v, long offset) in slices)
+            {
+                if (v < 0 || v == whole || !plain[v] || claimed[v] || offset % Execution.Arena.Alignment != 0)
+                    continue;
+                claimed[v] = true;
+                pieceOf[v] = (whole, offset);
+            }
+        }
+        // A Concat output that is itself a piece of a later Concat: its pieces live in the outermost one.
+        for (int v = 0; v < valueCount; ++v)
+            while (pieceOf[v].Whole >= 0 && pieceOf[pieceOf[v].Whole].Whole >= 0)
+                pieceOf[v] = (pieceOf[pieceOf[v].Whole].Whole, pieceOf[v].Offset + pieceOf[pieceOf[v].Whole].Offset);
+        return pieceOf;
+    }
+
+    private static long WholeBytes(IReadOnlyList<PlannerStep> steps, int value)
+    {
+        foreach (PlannerStep s in steps)
+            for (int j = 0; j < s.Writes.Length; ++j)
+                if (s.Writes[j] == value)
+                    return s.WriteBytes[j];
+        throw new InvalidOperationException($"value {value} is not written");
     }
 
     public static long Align(long bytes) => (bytes + Execution.Arena.Alignment - 1) / Execution.Arena.Alignment * Execution.Arena.Alignment;

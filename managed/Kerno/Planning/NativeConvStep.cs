@@ -17,6 +17,9 @@ namespace Kerno.Planning;
 /// own. The algorithm (Winograd F(2,3)/F(4,3)/F(6,3), im2col, 1x1 GEMM, depthwise, direct) is chosen per input
 /// geometry among those libkerno accepts for every part: the tuned one when <c>kerno tune</c> measured this node
 /// on this geometry, else the cheapest by <see cref="ConvCostModel"/> summed over the parts.
+/// kerno.BlockedConv runs the same way on NCHWc tensors (<c>block</c> &gt; 0: input, residual and output blocked, see
+/// <see cref="Optimizer.Passes.BlockedOps"/>): the plans are made with KERNO_LAYOUT_NCHWC, so only the direct,
+/// Winograd and depthwise kernels are candidates, and the parts split the channels on block boundaries.
 /// </summary>
 internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
 {
@@ -32,11 +35,12 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
     private readonly ConcurrentDictionary<(ConvGeometry, Kernels.ConvAlgorithm), Parts> plans = new();
     private readonly ConcurrentDictionary<ConvGeometry, Choice> choices = new();
     private readonly TunedConv? tuned;
+    private readonly int block; // NCHWc block of a kerno.BlockedConv, 0 for NCHW
     private volatile int trial = -1;
     private int disposed;
 
     public NativeConvStep(Node node, long opset, ReferenceKernel reference, Tensor<float> weight, Tensor<float>? bias,
-        FusedActivation activation, bool residual, int threads, TunedConv? tuned = null)
+        FusedActivation activation, bool residual, int threads, TunedConv? tuned = null, int block = 0)
         : base(node, opset, reference)
     {
         this.weight = weight;
@@ -46,9 +50,10 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         this.residual = residual;
         this.threads = threads;
         this.tuned = tuned;
+        this.block = block;
     }
 
-    public override string KernelName => "conv-" + Algorithms() + (activation.Kind != ActivationKind.None ? "+" + activation.Kind.ToString().ToLowerInvariant() : "");
+    public override string KernelName => "conv-" + (block > 0 ? $"nchwc{block}-" : "") + Algorithms() + (activation.Kind != ActivationKind.None ? "+" + activation.Kind.ToString().ToLowerInvariant() : "");
 
     public override IEnumerable<int> ConsumedConstants => bias is null ? [1] : [1, 2];
 
@@ -67,7 +72,19 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         return names.Count == 0 ? "native" : string.Join("/", names);
     }
 
-    private ConvGeometry? Geometry(int[]? x) => x is null ? null : ConvGeometry.Of(Node, x, weightShape);
+    /// <summary>Blocked: x is [N, Cp, H, W] with Cp the true C (W's dim 1 x group) rounded up to the block.</summary>
+    private ConvGeometry? Geometry(int[]? x)
+    {
+        if (x is null || block == 0)
+            return x is null ? null : ConvGeometry.Of(Node, x, weightShape);
+        long c = (long)weightShape[1] * Node.GetInt("group", 1);
+        if (x.Length != 4 || c > int.MaxValue || x[1] != Optimizer.Passes.BlockedOps.RoundUp(c, block))
+            return null;
+        return ConvGeometry.Of(Node, [x[0], (int)c, x[2], x[3]], weightShape);
+    }
+
+    /// <summary>Channels of a tensor in this step's layout (rounded up to the block when blocked).</summary>
+    private int Stored(int channels) => block == 0 ? channels : (int)Optimizer.Passes.BlockedOps.RoundUp(channels, block);
 
     /// <summary>The geometry of an input of shape <paramref name="x"/>, or null when not a plain 2-D conv.</summary>
     public ConvGeometry? GeometryOf(int[]? x) => Geometry(x);
@@ -94,7 +111,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         try
         {
             using (Execution.CreationTimings.Measure("native: conv algorithms accepted"))
-                candidates = Parts.Accepted(g, weightShape, activation, threads);
+                candidates = Parts.Accepted(g, weightShape, activation, threads, block);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoNativeException)
         {
@@ -107,13 +124,13 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             made = new Choice(candidates, tuned.Algorithm, true);
         else
         {
-            int block = Kernels.NnKernels.NchwcBlock;
-            var slices = Parts.Slices(g, threads);
+            int nchwc = Kernels.NnKernels.NchwcBlock;
+            var slices = Parts.Slices(g, threads, block);
             Kernels.ConvAlgorithm best = Kernels.ConvAlgorithm.Auto;
             double bestCost = double.PositiveInfinity;
             foreach (Kernels.ConvAlgorithm a in ConvCostModel.All.Where(candidates.Contains))
             {
-                double cost = slices.Sum(s => ConvCostModel.Seconds(a, s.Shape, block));
+                double cost = slices.Sum(s => ConvCostModel.Seconds(a, s.Shape, nchwc, blocked: block > 0));
                 if (cost < bestCost)
                     (best, bestCost) = (a, cost);
             }
@@ -155,7 +172,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         if (staticShapeOf(Inputs[0]) is not { } x || Geometry(x) is not { } g || Get(g) is null)
             return false;
         if (residual && (Inputs.Length <= 3 || Inputs[3] < 0 || staticShapeOf(Inputs[3]) is not { } z
-            || !z.AsSpan().SequenceEqual([g.N, g.K, g.OutH, g.OutW])))
+            || !z.AsSpan().SequenceEqual([g.N, Stored(g.K), g.OutH, g.OutW])))
             return false;
         Volatile.Write(ref weight, null);
         return true;
@@ -180,7 +197,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         try
         {
             using (Execution.CreationTimings.Measure("native: conv plan and pack " + algorithm))
-                made = Parts.Create(g, w, bias, activation, threads, algorithm);
+                made = Parts.Create(g, w, bias, activation, threads, algorithm, block);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or OutOfMemoryException or KernoNativeException)
         {
@@ -203,14 +220,14 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             Fallback(context);
             return;
         }
-        Span<int> shape = [g.N, g.K, g.OutH, g.OutW];
+        Span<int> shape = [g.N, Stored(g.K), g.OutH, g.OutW];
         if (z is not null && !z.Shape.SequenceEqual(shape))
         {
             Fallback(context);
             return;
         }
         Tensor<float> y = context.Output(Outputs[0], shape);
-        long inImage = (long)g.C * g.H * g.W, outImage = (long)g.K * g.OutH * g.OutW;
+        long inImage = (long)Stored(g.C) * g.H * g.W, outImage = (long)Stored(g.K) * g.OutH * g.OutW;
         if (x.Length != g.N * inImage || y.Length != g.N * outImage || (z is not null && z.Length != y.Length))
             throw Fail("tensor sizes do not match the convolution geometry");
         byte* ws = (byte*)context.Workspace(Index, parts.WorkspaceBytes);
@@ -288,16 +305,20 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         public readonly record struct Slice(int K0, int C0, ConvGeometry Shape);
 
         /// <summary>How geometry <paramref name="g"/> is split for <paramref name="threads"/> threads: groups for grouped
-        /// convolutions, output channels otherwise, rounded to 16 so every part stays vector-friendly.</summary>
-        public static List<Slice> Slices(ConvGeometry g, int threads)
+        /// convolutions, output channels otherwise, rounded to 16 so every part stays vector-friendly. Blocked
+        /// (<paramref name="block"/> &gt; 0): every part but the last starts and ends on a block boundary (16 is a
+        /// multiple of every block; a group of a blocked grouped conv is whole blocks; depthwise groups are rounded to
+        /// the block), so a part's channels are a contiguous run of whole blocks, at the same offsets as in NCHW.</summary>
+        public static List<Slice> Slices(ConvGeometry g, int threads, int block = 0)
         {
+            int groupRound = block > 0 && g.Group > 1 && g.CPerGroup == 1 ? block : 1;
             int units = g.Group > 1 ? g.Group : g.K;
             int perUnitK = g.Group > 1 ? g.KPerGroup : 1;
             int count = g.Group > 1 ? Math.Min(threads, g.Group) : Math.Max(1, Math.Min(threads, g.K / MinChannelsPerPart));
             var slices = new List<Slice>(count);
             for (int i = 0; i < count; ++i)
             {
-                int u0 = Split(units, count, i, g.Group > 1 ? 1 : 16), u1 = Split(units, count, i + 1, g.Group > 1 ? 1 : 16);
+                int u0 = Split(units, count, i, g.Group > 1 ? groupRound : 16), u1 = Split(units, count, i + 1, g.Group > 1 ? groupRound : 16);
                 if (u1 <= u0)
                     continue;
                 int k0 = u0 * perUnitK, kc = (u1 - u0) * perUnitK;
@@ -309,7 +330,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         }
 
         /// <summary>libkerno's plan for one slice with <paramref name="algorithm"/>, or its error status (nothing is packed).</summary>
-        private static int CreatePlan(ConvGeometry s, int[] weightShape, FusedActivation act, Kernels.ConvAlgorithm algorithm, out nint plan)
+        private static int CreatePlan(ConvGeometry s, int[] weightShape, FusedActivation act, Kernels.ConvAlgorithm algorithm, int block, out nint plan)
         {
             long* inShape = stackalloc long[4] { 1, s.C, s.H, s.W };
             long* wShape = stackalloc long[4] { s.K, weightShape[1], s.KH, s.KW };
@@ -318,17 +339,20 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             long* dil = stackalloc long[2] { s.DilationH, s.DilationW };
             int nativeAct = Epilogues.Native(act) ? (int)act.Kind : NativeMethods.KERNO_ACT_NONE;
             nint made;
-            int status = NativeMethods.kerno_conv2d_create(inShape, wShape, strides, pads, dil, s.Group, (int)Kernels.TensorLayout.Nchw,
+            var layout = block > 0 ? Kernels.TensorLayout.Nchwc : Kernels.TensorLayout.Nchw;
+            int status = NativeMethods.kerno_conv2d_create(inShape, wShape, strides, pads, dil, s.Group, (int)layout,
                 (int)algorithm, nativeAct, act.Alpha, act.Beta, &made);
             plan = made;
             return status;
         }
 
         /// <summary>The algorithms libkerno accepts for every part of <paramref name="g"/>, in <see cref="ConvCostModel.All"/> order.</summary>
-        public static Kernels.ConvAlgorithm[] Accepted(ConvGeometry g, int[] weightShape, FusedActivation act, int threads)
+        public static Kernels.ConvAlgorithm[] Accepted(ConvGeometry g, int[] weightShape, FusedActivation act, int threads, int block)
         {
             Native.EnsureLoaded();
-            List<Slice> slices = Slices(g, threads);
+            if (block > 0 && block != Kernels.NnKernels.NchwcBlock)
+                return []; // the graph was blocked for another kernel set
+            List<Slice> slices = Slices(g, threads, block);
             if (slices.Count == 0)
                 return [];
             var accepted = new List<Kernels.ConvAlgorithm>();
@@ -337,7 +361,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
                 bool all = true;
                 foreach (Slice s in slices)
                 {
-                    int status = CreatePlan(s.Shape, weightShape, act, a, out nint plan);
+                    int status = CreatePlan(s.Shape, weightShape, act, a, block, out nint plan);
                     if (plan != 0)
                         NativeMethods.kerno_conv2d_destroy(plan);
                     if (status != 0)
@@ -352,7 +376,7 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             return accepted.ToArray();
         }
 
-        public static Parts Create(ConvGeometry g, Tensor<float> weight, float[]? bias, FusedActivation act, int threads, Kernels.ConvAlgorithm algorithm)
+        public static Parts Create(ConvGeometry g, Tensor<float> weight, float[]? bias, FusedActivation act, int threads, Kernels.ConvAlgorithm algorithm, int block)
         {
             Native.EnsureLoaded();
             var items = new List<Part>();
@@ -361,10 +385,12 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             long* outShape = stackalloc long[4];
             try
             {
-                foreach (Slice s in Slices(g, threads))
+                foreach (Slice s in Slices(g, threads, block))
                 {
                     int k0 = s.K0, kc = s.Shape.K;
-                    Native.Check(CreatePlan(s.Shape, weight.Shape.ToArray(), act, algorithm, out nint plan), "kerno_conv2d_create");
+                    Native.Check(CreatePlan(s.Shape, weight.Shape.ToArray(), act, algorithm, block, out nint plan), "kerno_conv2d_create");
+                    if (block > 0 && (s.K0 % block != 0 || s.C0 % block != 0))
+                        throw new NotSupportedException("a blocked part must start on a block boundary");
                     var part = new Part { Plan = plan, InputOffset = (long)s.C0 * g.H * g.W, OutputOffset = (long)k0 * g.OutH * g.OutW };
                     items.Add(part);
                     Native.Check(NativeMethods.kerno_conv2d_output_shape(plan, outShape), "kerno_conv2d_output_shape");

@@ -13,10 +13,13 @@ internal sealed class BatchNormStep : KernelStep
 {
     private readonly float[] scale, bias, mean, variance;
     private readonly float epsilon;
+    private readonly int block; // kerno.BlockedBatchNormalization: the NCHWc block (x is [N, C rounded up, H, W]); 0 for NCHW
 
-    public BatchNormStep(Node node, long opset, ReferenceKernel reference, Tensor<float> scale, Tensor<float> bias, Tensor<float> mean, Tensor<float> variance)
+    public BatchNormStep(Node node, long opset, ReferenceKernel reference, Tensor<float> scale, Tensor<float> bias, Tensor<float> mean, Tensor<float> variance,
+        int block = 0)
         : base(node, opset, reference)
     {
+        this.block = block;
         this.scale = scale.Span.ToArray();
         this.bias = bias.Span.ToArray();
         this.mean = mean.Span.ToArray();
@@ -24,22 +27,23 @@ internal sealed class BatchNormStep : KernelStep
         epsilon = node.GetFloat("epsilon", 1e-5f);
     }
 
-    public override string KernelName => "batchnorm";
+    public override string KernelName => block > 0 ? $"batchnorm-nchwc{block}" : "batchnorm";
 
     public override int InPlaceInput => 0;
 
     public override void Execute(RunContext context)
     {
         int c = scale.Length;
-        if (context.Slots[Inputs[0]] is not Tensor<float> { Rank: >= 2 } x || x.Length == 0 || x.Shape[1] != c
-            || bias.Length != c || mean.Length != c || variance.Length != c)
+        int stored = block > 0 ? (int)Optimizer.Passes.BlockedOps.RoundUp(c, block) : c;
+        if (context.Slots[Inputs[0]] is not Tensor<float> { Rank: >= 2 } x || x.Length == 0 || x.Shape[1] != stored
+            || bias.Length != c || mean.Length != c || variance.Length != c || (block > 0 && (x.Rank != 4 || block != NnKernels.NchwcBlock)))
         {
             RunReference(context);
             return;
         }
-        int spatial = x.Length / (x.Shape[0] * c);
+        int spatial = x.Length / (x.Shape[0] * stored);
         Tensor<float> y = context.Output(Outputs[0], x.Shape);
-        NnKernels.BatchNorm(TensorLayout.Nchw, x.Span, y.Span, x.Shape[0], c, spatial, scale, bias, mean, variance, epsilon);
+        NnKernels.BatchNorm(block > 0 ? TensorLayout.Nchwc : TensorLayout.Nchw, x.Span, y.Span, x.Shape[0], c, spatial, scale, bias, mean, variance, epsilon);
         context.Slots[Outputs[0]] = y;
     }
 }

@@ -147,7 +147,7 @@ internal static class Tuner
         }
     }
 
-    private static string OpName(KernelStep step) => step.Node.Domain.Length == 0 ? step.Node.OpType : $"{step.Node.Domain}.{step.Node.OpType}";
+    private static string OpName(KernelStep step) => TuningChoices.OpName(step.Node);
 
     /// <summary>"3x56x56 -> 64 3x3/1" style: input channels and map, output channels, kernel, stride (and group, dilation).</summary>
     public static string Describe(ConvGeometry g) =>

@@ -120,7 +120,7 @@ internal static class TuningCache
                     warnings.Add($"tuning cache {path}: an entry is malformed ({n?.ToJsonString()}); skipped");
                     continue;
                 }
-                byNode[name] = new TunedConv(g, a);
+                byNode[name] = new TunedConv(g, a, (string?)o["op"]);
             }
             return new TuningChoices(byNode);
         }

@@ -4,8 +4,10 @@ using Kerno.Planning;
 
 namespace Kerno.Tuning;
 
-/// <summary>A measured choice for one convolution node: the geometry it was measured on and the winning algorithm.</summary>
-internal sealed record TunedConv(ConvGeometry Geometry, ConvAlgorithm Algorithm);
+/// <summary>A measured choice for one convolution node: the geometry it was measured on, the winning algorithm, and
+/// the operator it was measured as (kerno.BlockedConv runs on NCHWc, Conv and kerno.FusedConv on NCHW: a choice
+/// measured in one layout says nothing about the other); null matches any (cache files that did not record it).</summary>
+internal sealed record TunedConv(ConvGeometry Geometry, ConvAlgorithm Algorithm, string? OpType = null);
 
 /// <summary>
 /// The tuned choices a session applies, by node. A choice is only a preference: the node uses it when its
@@ -18,7 +20,11 @@ internal sealed class TuningChoices
 
     public IReadOnlyDictionary<string, TunedConv> ByNode { get; }
 
-    public TunedConv? For(Node node, int stepIndex) => ByNode.GetValueOrDefault(NodeKey(node, stepIndex));
+    public TunedConv? For(Node node, int stepIndex) =>
+        ByNode.GetValueOrDefault(NodeKey(node, stepIndex)) is { } t && (t.OpType is null || t.OpType == OpName(node)) ? t : null;
+
+    /// <summary>The operator as the cache records it: "Conv", "kerno.BlockedConv".</summary>
+    public static string OpName(Node node) => node.Domain.Length == 0 ? node.OpType : $"{node.Domain}.{node.OpType}";
 
     /// <summary>The node's name, or "OpType#step" for an unnamed one (as in profiles); step indices are stable for a
     /// given model and optimization level.</summary>

@@ -10,7 +10,11 @@ void Check(bool ok, string what)
 
 Console.WriteLine($"Kerno {KernoRuntimeInfo.ManagedVersion}, libkerno {KernoRuntimeInfo.NativeVersion} from {KernoRuntimeInfo.NativeLibraryPath}");
 Check(KernoRuntimeInfo.AbiVersion == KernoRuntimeInfo.SupportedAbiVersion, "native ABI version is supported");
-Check(KernoRuntimeInfo.NativeLibraryPath?.Contains($"runtimes{Path.DirectorySeparatorChar}") == true, "libkerno comes from the package's runtimes/<rid>/native/");
+// --published: a RID-specific publish, which copies the package's runtimes/<rid>/native/ library into the app folder.
+if (args.Contains("--published"))
+    Check(Path.GetDirectoryName(KernoRuntimeInfo.NativeLibraryPath) == Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), "libkerno comes from the published app folder");
+else
+    Check(KernoRuntimeInfo.NativeLibraryPath?.Contains($"runtimes{Path.DirectorySeparatorChar}") == true, "libkerno comes from the package's runtimes/<rid>/native/");
 Check(KernoRuntimeInfo.NativeVersion == KernoRuntimeInfo.ManagedVersion, "native and managed versions agree");
 Console.WriteLine($"kernel set: {KernoRuntimeInfo.ActiveIsa}, CPU features: {KernoRuntimeInfo.CpuFeatures}");
 

@@ -32,7 +32,7 @@ public class NativeBackendTests
     internal static void AssertSame(Func<Model> make, Dictionary<string, Tensor> feeds, OptimizationLevel level = OptimizationLevel.All,
         double tolerance = 1e-4, string? expectKernel = null)
     {
-        using var reference = new InferenceSession(make(), new SessionOptions { OptimizationLevel = level });
+        using var reference = new InferenceSession(make(), new SessionOptions { Backend = ExecutionBackend.Reference, OptimizationLevel = level });
         var expected = reference.Run(feeds);
         foreach (int threads in new[] { 1, 2 })
         {
@@ -155,7 +155,8 @@ public class NativeBackendTests
                 return ModelOf(b);
             }
             AssertSame(Make, new Dictionary<string, Tensor> { ["x"] = Random(rng, 1, 5, 6, 6) });
-            using var s = new InferenceSession(Make(), new SessionOptions { Backend = ExecutionBackend.Native });
+            // Extended: the fusions without the layout pass (at All, the second conv also goes blocked)
+            using var s = new InferenceSession(Make(), new SessionOptions { Backend = ExecutionBackend.Native, OptimizationLevel = OptimizationLevel.Extended });
             Assert.That(s.OptimizedModel.Graph.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Conv", "FusedConv" }), act);
             Assert.That(s.OptimizedModel.Graph.Nodes[1].Inputs, Has.Count.EqualTo(4), "residual fused");
         }
@@ -241,7 +242,7 @@ public class NativeBackendTests
     {
         var rng = new Random(8);
         Tensor<float> w1 = Random(rng, 12, 10), w2 = Random(rng, 10, 3);
-        using var reference = new InferenceSession(DynamicBatchMlp(w1, w2));
+        using var reference = new InferenceSession(DynamicBatchMlp(w1, w2), new SessionOptions { Backend = ExecutionBackend.Reference });
         using var native = new InferenceSession(DynamicBatchMlp(w1, w2), new SessionOptions { Backend = ExecutionBackend.Native });
         Assert.That(native.NativeExecutor!.StaticPlan, Is.Null, "the batch is symbolic: no plan at creation");
         foreach (int batch in new[] { 1, 4, 1, 4, 7 })
@@ -301,7 +302,7 @@ public class NativeBackendTests
     {
         var rng = new Random(11);
         var feeds = new Dictionary<string, Tensor> { ["x"] = Random(rng, 2, 5, 16) };
-        using var reference = new InferenceSession(SyntheticModelEquivalenceTests.Mlp(1));
+        using var reference = new InferenceSession(SyntheticModelEquivalenceTests.Mlp(1), new SessionOptions { Backend = ExecutionBackend.Reference });
         using var native = new InferenceSession(SyntheticModelEquivalenceTests.Mlp(1), new SessionOptions { Backend = ExecutionBackend.Native });
         var expected = (Tensor<float>)reference.Run(feeds)[0].AsTensor();
         foreach (InferenceSession s in new[] { native, reference })

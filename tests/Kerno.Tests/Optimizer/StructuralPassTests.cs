@@ -48,6 +48,17 @@ public class StructuralPassTests
     }
 
     [Test]
+    public void DropoutWhoseNamedMaskNobodyReadsIsRemoved()
+    {
+        var b = new GraphBuilder().Input("x", 2).Output("y");
+        b.Node("Dropout", ["x"], ["d", "mask"]);
+        b.Node("Relu", ["d"], ["y"]);
+        Assert.That(new EliminateIdentity().Apply(b.Graph, Context), Is.True);
+        Assert.That(b.Graph.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Relu" }));
+        Assert.That(b.Graph.Nodes[0].Inputs[0], Is.EqualTo("x"));
+    }
+
+    [Test]
     public void NodesThatReachNoOutputAreRemoved()
     {
         var b = new GraphBuilder().Input("x", 2).Output("y").Constant("unused", Tensor.Vector(1f));

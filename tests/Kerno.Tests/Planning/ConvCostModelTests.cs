@@ -89,4 +89,25 @@ public unsafe class ConvCostModelTests
             Assert.That(ConvCostModel.Choose(candidates.Reverse(), g, NnKernels.NchwcBlock), Is.EqualTo(first), g.ToString());
         }
     }
+
+    [Test]
+    public void BlockedConvolutionsRunNoGemmAndPayNoReorders()
+    {
+        // kerno.BlockedConv: libkerno's NCHWc plans take direct, Winograd and depthwise only (a 1x1 runs direct), and the
+        // tensors are already blocked, so the direct and depthwise estimates lose their reorder terms.
+        int block = NnKernels.NchwcBlock;
+        ConvGeometry pointwise = S(256, 56, 56, 64, 1), depthwise = S(128, 56, 56, 128, 3, group: 128), winograd = S(256, 14, 14, 256, 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(ConvCostModel.Seconds(ConvAlgorithm.Gemm1x1, pointwise, block, blocked: true), Is.EqualTo(double.PositiveInfinity));
+            Assert.That(ConvCostModel.Seconds(ConvAlgorithm.Im2Col, winograd, block, blocked: true), Is.EqualTo(double.PositiveInfinity));
+            Assert.That(ConvCostModel.Choose([ConvAlgorithm.Gemm1x1, ConvAlgorithm.Im2Col, ConvAlgorithm.Direct], pointwise, block, blocked: true), Is.EqualTo(ConvAlgorithm.Direct));
+            Assert.That(ConvCostModel.Seconds(ConvAlgorithm.Direct, pointwise, block, blocked: true),
+                Is.LessThan(ConvCostModel.Seconds(ConvAlgorithm.Direct, pointwise, block)));
+            Assert.That(ConvCostModel.Seconds(ConvAlgorithm.Depthwise, depthwise, block, blocked: true),
+                Is.LessThan(ConvCostModel.Seconds(ConvAlgorithm.Depthwise, depthwise, block)));
+            Assert.That(ConvCostModel.Seconds(ConvAlgorithm.WinogradF4, winograd, block, blocked: true),
+                Is.EqualTo(ConvCostModel.Seconds(ConvAlgorithm.WinogradF4, winograd, block)), "Winograd transforms its own tiles either way");
+        });
+    }
 }

@@ -44,8 +44,13 @@ public class TuningTests
         return new() { ["x"] = x };
     }
 
-    private static InferenceSession Native(string model, string? cache) =>
-        new(model, new SessionOptions { IntraOpThreads = 1, TuningCachePath = cache });
+    // All (the default, what kerno tune measures): the layout pass makes both convs kerno.BlockedConv. Extended: NCHW
+    // convolutions (kerno.FusedConv), where every algorithm is a candidate (blocked ones take direct, Winograd and
+    // depthwise only: NativeBlockedLayoutTests).
+    private const global::Kerno.Optimizer.OptimizationLevel Nchw = global::Kerno.Optimizer.OptimizationLevel.Extended;
+
+    private static InferenceSession Native(string model, string? cache, global::Kerno.Optimizer.OptimizationLevel level = global::Kerno.Optimizer.OptimizationLevel.All) =>
+        new(model, new SessionOptions { IntraOpThreads = 1, TuningCachePath = cache, OptimizationLevel = level });
 
     private static List<NativeConvStep> Convs(InferenceSession s) => s.NativeExecutor!.Compiled.Steps.OfType<NativeConvStep>().ToList();
 
@@ -121,7 +126,7 @@ public class TuningTests
     {
         string model = TinyConvModel();
         string hash = TuningCache.HashFile(model);
-        using var probe = Native(model, null);
+        using var probe = Native(model, null, Nchw);
         NativeConvStep conv3 = Convs(probe).Single(s => s.Node.Name == "conv3x3");
         ConvGeometry g = conv3.GeometryOf(InputShape(probe, conv3))!.Value;
         IReadOnlyList<ConvAlgorithm> candidates = conv3.Candidates(g);
@@ -129,8 +134,8 @@ public class TuningTests
         foreach (ConvAlgorithm a in candidates)
         {
             string cache = Path.Combine(TempDir.Create(), "c.json");
-            TuningCache.Save(cache, hash, model, 1, [new TunedNode("conv3x3", "Conv", g, ConvAlgorithm.Auto, a, new Dictionary<ConvAlgorithm, double>())], 1, 1);
-            using var session = Native(model, cache);
+            TuningCache.Save(cache, hash, model, 1, [new TunedNode("conv3x3", "kerno.FusedConv", g, ConvAlgorithm.Auto, a, new Dictionary<ConvAlgorithm, double>())], 1, 1);
+            using var session = Native(model, cache, Nchw);
             Assert.That(session.Warnings, Is.Empty, a.ToString());
             NativeConvStep step = Convs(session).Single(s => s.Node.Name == "conv3x3");
             Assert.That(step.AlgorithmFor(InputShape(session, step)), Is.EqualTo(a));
@@ -144,14 +149,14 @@ public class TuningTests
     {
         string model = TinyConvModel();
         string hash = TuningCache.HashFile(model);
-        using var probe = Native(model, null);
+        using var probe = Native(model, null, Nchw);
         NativeConvStep conv3 = Convs(probe).Single(s => s.Node.Name == "conv3x3");
         ConvGeometry g = conv3.GeometryOf(InputShape(probe, conv3))!.Value;
         string dir = TempDir.Create();
-        string Good(ConvAlgorithm a, ConvGeometry geometry, string node = "conv3x3", int threads = 1)
+        string Good(ConvAlgorithm a, ConvGeometry geometry, string node = "conv3x3", int threads = 1, string op = "kerno.FusedConv")
         {
             string f = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".json");
-            TuningCache.Save(f, hash, model, threads, [new TunedNode(node, "Conv", geometry, ConvAlgorithm.Auto, a, new Dictionary<ConvAlgorithm, double>())], 1, 1);
+            TuningCache.Save(f, hash, model, threads, [new TunedNode(node, op, geometry, ConvAlgorithm.Auto, a, new Dictionary<ConvAlgorithm, double>())], 1, 1);
             return f;
         }
         string Edit(string file, string key, JsonNode value)
@@ -179,10 +184,11 @@ public class TuningTests
             (Good(ConvAlgorithm.Gemm1x1, g), "does not apply"),                          // 1x1 GEMM is no candidate for a 3x3
             (Good(ConvAlgorithm.Direct, g with { H = 13 }), "does not apply"),           // measured on another geometry
             (Good(ConvAlgorithm.Direct, g, node: "no-such-node"), "does not apply"),
+            (Good(ConvAlgorithm.Direct, g, op: "kerno.BlockedConv"), "does not apply"),   // measured on NCHWc, this session is NCHW
         };
         foreach (var (file, why) in cases)
         {
-            using var session = Native(model, file);
+            using var session = Native(model, file, Nchw);
             Assert.That(session.Warnings, Has.Some.Contain(why), file);
             Assert.That(Convs(session).Select(s => s.IsTuned(InputShape(session, s))), Is.All.False, file);
             Assert.That(Convs(session).Select(s => s.KernelName), Is.EqualTo(Convs(probe).Select(s => s.KernelName)), file);

@@ -47,7 +47,9 @@ public sealed class EliminateIdentity : IGraphPass
             return node.Outputs.Count == 1;
         if (node.OpType != "Dropout")
             return false;
-        bool maskUnused = node.Outputs.Count < 2 || node.Outputs[1].Length == 0;
+        // The mask may be named and still unread (SqueezeNet's export names it).
+        bool maskUnused = node.Outputs.Count < 2 || node.Outputs[1].Length == 0
+            || (!GraphEdits.PinnedNames(graph).Contains(node.Outputs[1]) && !GraphEdits.Consumers(graph).ContainsKey(node.Outputs[1]));
         // Dropout(opset 12+) trains only when its training_mode input is true.
         bool inference = node.Inputs.Count < 3 || node.Inputs[2].Length == 0
             || (GraphEdits.Constant(graph, node.Inputs[2]) is Tensor<bool> mode && !mode[0]);

@@ -1,0 +1,80 @@
+# Builds what this Linux host cannot link or run for macOS and Windows: every .S file under asm/ must assemble
+# with clang for Mach-O (x86_64 / arm64 macOS) and COFF (x86_64 Windows), as well as ELF, and define each
+# KERNO_FUNC under the platform's symbol name; with the mingw-w64 headers present, every C source must also
+# compile (-fsyntax-only) for x86_64-w64-windows-gnu with clang. There is no macOS SDK here, so the C sources
+# are not checked for macOS.
+#   cmake -DCLANG=clang -DNM=llvm-nm -DSOURCE_DIR=<repo> -DWORK_DIR=<scratch dir> -P check_portable_sources.cmake
+foreach(var CLANG NM SOURCE_DIR WORK_DIR)
+  if(NOT ${var})
+    message(FATAL_ERROR "check_portable_sources: -D${var}= is required")
+  endif()
+endforeach()
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(failures 0)
+set(checked 0)
+
+function(check_asm arch target underscore)
+  file(GLOB sources ${SOURCE_DIR}/asm/${arch}/*.S)
+  foreach(src IN LISTS sources)
+    get_filename_component(name ${src} NAME_WE)
+    set(obj ${WORK_DIR}/${name}-${target}.o)
+    execute_process(COMMAND ${CLANG} -target ${target} -c ${src} -o ${obj}
+      RESULT_VARIABLE rc ERROR_VARIABLE err)
+    math(EXPR checked "${checked} + 1")
+    set(checked ${checked} PARENT_SCOPE)
+    if(NOT rc EQUAL 0)
+      message(SEND_ERROR "${target}: ${src} does not assemble:\n${err}")
+      math(EXPR failures "${failures} + 1")
+      set(failures ${failures} PARENT_SCOPE)
+      continue()
+    endif()
+    execute_process(COMMAND ${NM} --defined-only ${obj} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+    file(STRINGS ${src} funcs REGEX "^[ \t]*KERNO_FUNC[ \t]+")
+    foreach(line IN LISTS funcs)
+      string(REGEX REPLACE "^[ \t]*KERNO_FUNC[ \t]+([A-Za-z0-9_]+).*" "\\1" fn "${line}")
+      if(NOT syms MATCHES "[0-9a-f]+ T ${underscore}${fn}\n")
+        message(SEND_ERROR "${target}: ${src} does not define the global symbol ${underscore}${fn}:\n${syms}")
+        math(EXPR failures "${failures} + 1")
+        set(failures ${failures} PARENT_SCOPE)
+      endif()
+    endforeach()
+  endforeach()
+endfunction()
+
+check_asm(x86_64 x86_64-linux-gnu "")
+check_asm(x86_64 x86_64-apple-macos11 "_")
+check_asm(x86_64 x86_64-pc-windows-gnu "")
+check_asm(aarch64 aarch64-linux-gnu "")
+check_asm(aarch64 arm64-apple-macos11 "_")
+
+# The C sources for Windows, with the flags CMakeLists.txt gives each ISA's files.
+if(EXISTS /usr/x86_64-w64-mingw32/include/windows.h)
+  file(GLOB_RECURSE csources ${SOURCE_DIR}/native/*.c)
+  foreach(src IN LISTS csources)
+    if(src MATCHES "_neon\\.c$")
+      continue()
+    endif()
+    set(isa "")
+    if(src MATCHES "_avx2\\.c$")
+      set(isa -mavx2 -mfma -mf16c)
+    elseif(src MATCHES "_avx512\\.c$")
+      set(isa -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mavx2 -mf16c)
+    endif()
+    execute_process(COMMAND ${CLANG} -target x86_64-w64-windows-gnu -std=c11 -fsyntax-only -Wall -Wextra -Werror
+        -Wno-unused-parameter -Wno-unused-command-line-argument -D__USE_MINGW_ANSI_STDIO=1 ${isa}
+        -I${SOURCE_DIR}/bindings -I${SOURCE_DIR}/native/include ${src}
+      RESULT_VARIABLE rc ERROR_VARIABLE err)
+    math(EXPR checked "${checked} + 1")
+    if(NOT rc EQUAL 0)
+      message(SEND_ERROR "x86_64-w64-windows-gnu: ${src} does not compile:\n${err}")
+      math(EXPR failures "${failures} + 1")
+    endif()
+  endforeach()
+else()
+  message(STATUS "no mingw-w64 headers (/usr/x86_64-w64-mingw32/include): the C sources were not checked for Windows")
+endif()
+
+if(failures GREATER 0)
+  message(FATAL_ERROR "${failures} of ${checked} portability checks failed")
+endif()
+message(STATUS "${checked} portability checks passed")
