@@ -42,39 +42,58 @@ public sealed class InferenceSession : IDisposable
 
     private InferenceSession(Model model, SessionOptions? options, Func<string>? modelHash)
     {
-        options ??= new SessionOptions();
-        CheckBackend(options);
-        Model = model;
-        Options = options;
-        GraphValidator.Validate(model);
-        ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
-        // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
-        // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
-        unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
-        Model optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits(),
-            Planning.KernelSelector.NchwcBlockFor(options.Backend));
-        executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
-        OptimizedModel = optimized;
-        if (options.Backend == ExecutionBackend.Native)
+        CreationTimings = Execution.CreationTimings.Current ?? Execution.CreationTimings.Begin();
+        try
         {
-            int threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Execution.KernoThreadPool.PhysicalCores;
-            // Weights the native kernels packed are dropped from the optimized copy (never from the model as loaded,
-            // which runs when a caller feeds an initializer).
-            Tuning.TuningChoices? tuning = options.UseTuningCache && modelHash is not null
-                ? Tuning.TuningCache.ForSession(options.TuningCachePath, modelHash, threads, warnings)
-                : null;
-            native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements,
-                tuning, warnings, options.KeepOriginalWeights);
-            foreach (string w in warnings)
-                System.Diagnostics.Trace.TraceWarning("Kerno: " + w);
+            options ??= new SessionOptions();
+            CheckBackend(options);
+            Model = model;
+            Options = options;
+            using (Execution.CreationTimings.Measure("validate"))
+                GraphValidator.Validate(model);
+            using (Execution.CreationTimings.Measure("shape inference"))
+                ShapeInferencer.Infer(model, options.FreeDimensions, options.ToLimits());
+            // Planning the model as loaded reports every unsupported operator, even in nodes the optimizer would drop;
+            // this plan also runs when a caller feeds an initializer the optimized graph treats as a constant.
+            using (Execution.CreationTimings.Measure("reference plan"))
+                unoptimizedExecutor = new ReferenceExecutor(model, options.MaxSubgraphDepth, options.MaxTensorElements);
+            Model optimized;
+            using (Execution.CreationTimings.Measure("optimize"))
+                optimized = ModelOptimizer.Optimize(model, options.OptimizationLevel, options.GraphPasses, options.FreeDimensions, options.ToLimits(),
+                    Planning.KernelSelector.NchwcBlockFor(options.Backend), deferLargeWeights: options.Backend == ExecutionBackend.Native);
+            using (Execution.CreationTimings.Measure("reference plan"))
+                executor = ReferenceEquals(optimized, model) ? unoptimizedExecutor : new ReferenceExecutor(optimized, options.MaxSubgraphDepth, options.MaxTensorElements);
+            OptimizedModel = optimized;
+            if (options.Backend == ExecutionBackend.Native)
+            {
+                int threads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Execution.KernoThreadPool.PhysicalCores;
+                // Weights the native kernels packed are dropped from the optimized copy (never from the model as loaded,
+                // which runs when a caller feeds an initializer).
+                Tuning.TuningChoices? tuning;
+                using (Execution.CreationTimings.Measure("tuning cache"))
+                    tuning = options.UseTuningCache && modelHash is not null
+                        ? Tuning.TuningCache.ForSession(options.TuningCachePath, modelHash, threads, warnings)
+                        : null;
+                native = new NativeExecutor(optimized, executor, threads, dropConsumedInitializers: !ReferenceEquals(optimized, model), options.MaxTensorElements,
+                    tuning, warnings, options.KeepOriginalWeights);
+                foreach (string w in warnings)
+                    System.Diagnostics.Trace.TraceWarning("Kerno: " + w);
+            }
+            var initializers = model.Graph.Initializers;
+            Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
+            OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
+            // Outputs report what inference added to the declared type (e.g. a size a free dimension fixed).
+            Outputs = model.Graph.Outputs.Select(o => Metadata(o with { Type = model.Graph.ValueTypes.GetValueOrDefault(o.Name) ?? o.Type }, options)).ToList();
+            validator = new InputValidator(Inputs, OverridableInitializers, options.MaxTensorElements);
         }
-        var initializers = model.Graph.Initializers;
-        Inputs = model.Graph.Inputs.Where(i => !initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
-        OverridableInitializers = model.Graph.Inputs.Where(i => initializers.ContainsKey(i.Name)).Select(i => Metadata(i, options)).ToList();
-        // Outputs report what inference added to the declared type (e.g. a size a free dimension fixed).
-        Outputs = model.Graph.Outputs.Select(o => Metadata(o with { Type = model.Graph.ValueTypes.GetValueOrDefault(o.Name) ?? o.Type }, options)).ToList();
-        validator = new InputValidator(Inputs, OverridableInitializers, options.MaxTensorElements);
+        finally
+        {
+            Execution.CreationTimings.End();
+        }
     }
+
+    /// <summary>Where creating this session spent its time, per phase (<c>kerno bench --phases</c>).</summary>
+    internal Execution.CreationTimings CreationTimings { get; }
 
     /// <summary>Notes from session creation that did not stop it, e.g. a tuning cache that was ignored and why.</summary>
     public IReadOnlyList<string> Warnings => warnings;
@@ -220,7 +239,17 @@ public sealed class InferenceSession : IDisposable
         options ??= new SessionOptions();
         // Fail on the backend before spending time on a large model.
         CheckBackend(options);
-        return load(options);
+        Execution.CreationTimings.Begin();
+        try
+        {
+            using (Execution.CreationTimings.Measure("load"))
+                return load(options);
+        }
+        catch
+        {
+            Execution.CreationTimings.End();
+            throw;
+        }
     }
 
     private static void CheckBackend(SessionOptions options)

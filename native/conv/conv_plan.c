@@ -356,10 +356,11 @@ static const double wino_g6[8][3] = {
     { 1.0 / 90, 1.0 / 45, 2.0 / 45 }, { 1.0 / 90, -1.0 / 45, 2.0 / 45 },
     { 32.0 / 45, 16.0 / 45, 8.0 / 45 }, { 32.0 / 45, -16.0 / 45, 8.0 / 45 }, { 0, 0, 1 } };
 
-static void wino_transform_kernel(int m, const float* g, double* u /* alpha x alpha */)
+/* alpha and Gm are constants at each call below, so the loops unroll (same operations in the same order: the
+ * packed weights are bit-identical); with them read at run time this was most of a Winograd layer's packing. */
+static inline __attribute__((always_inline)) void wino_transform_kernel_n(int alpha, const double* Gm, const float* g,
+                                                                         double* u /* alpha x alpha */)
 {
-    int alpha = m + 2;
-    const double* Gm = m == 2 ? &wino_g2[0][0] : m == 4 ? &wino_g4[0][0] : &wino_g6[0][0];
     double t[8][3];
     for (int i = 0; i < alpha; ++i)
         for (int j = 0; j < 3; ++j)
@@ -367,6 +368,16 @@ static void wino_transform_kernel(int m, const float* g, double* u /* alpha x al
     for (int i = 0; i < alpha; ++i)
         for (int j = 0; j < alpha; ++j)
             u[i * alpha + j] = t[i][0] * Gm[j * 3 + 0] + t[i][1] * Gm[j * 3 + 1] + t[i][2] * Gm[j * 3 + 2];
+}
+
+static void wino_transform_kernel(int m, const float* g, double* u /* alpha x alpha */)
+{
+    if (m == 2)
+        wino_transform_kernel_n(4, &wino_g2[0][0], g, u);
+    else if (m == 4)
+        wino_transform_kernel_n(6, &wino_g4[0][0], g, u);
+    else
+        wino_transform_kernel_n(8, &wino_g6[0][0], g, u);
 }
 
 kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, const float* bias, float* packed,
@@ -423,18 +434,23 @@ kerno_status kerno_conv2d_pack(const kerno_conv2d_t* p, const float* weight, con
         return KERNO_OK;
     }
     if (p->algo == KERNO_CONV_DIRECT) {
-        size_t per_group = p->KBg * p->CBg * kh * kw * b * b;
-        for (size_t g = 0; g < p->G; ++g)
-            for (size_t k = 0; k < Kg; ++k) {
-                for (size_t c = 0; c < Cg; ++c)
-                    for (size_t ky = 0; ky < kh; ++ky)
-                        for (size_t kx = 0; kx < kw; ++kx) {
-                            size_t dst = g * per_group + ((((k / b) * p->CBg + c / b) * kh + ky) * kw + kx) * b * b +
-                                         (c % b) * b + k % b;
-                            packed[dst] = weight[(((g * Kg + k) * Cg + c) * kh + ky) * kw + kx];
+        /* W'[g][kb][cb][ky][kx][ci][ko], one (output block, input block) tile at a time: its kh*kw*b*b floats (9 KB for
+         * 3x3, b = 16) stay in L1 while its rows are read in runs, rather than every write landing on a new line. */
+        size_t taps = kh * kw, per_group = p->KBg * p->CBg * taps * b * b;
+        for (size_t g = 0; g < p->G; ++g) {
+            for (size_t kb = 0; kb < p->KBg; ++kb)
+                for (size_t cb = 0; cb < p->CBg; ++cb) {
+                    float* tile = packed + g * per_group + (kb * p->CBg + cb) * taps * b * b;
+                    for (size_t ko = 0; ko < b && kb * b + ko < Kg; ++ko)
+                        for (size_t ci = 0; ci < b && cb * b + ci < Cg; ++ci) {
+                            const float* src = weight + ((g * Kg + kb * b + ko) * Cg + cb * b + ci) * taps;
+                            for (size_t t = 0; t < taps; ++t)
+                                tile[t * b * b + ci * b + ko] = src[t];
                         }
-                if (bias) pb[g * p->KBg * b + k] = bias[g * Kg + k];
-            }
+                }
+            for (size_t k = 0; k < Kg && bias; ++k)
+                pb[g * p->KBg * b + k] = bias[g * Kg + k];
+        }
         return KERNO_OK;
     }
     /* Winograd: U[g][p][kb][c][b] = (G w G^T)[p], computed in double. Per (output block, input channel) the

@@ -37,17 +37,22 @@ internal static class BenchCommand
         json.Description += " (one object per model x threads: an array when there are several)";
         var plot = new Option<string?>("--plot") { Description = "Draw the latencies (Kerno vs --compare, one group per model x threads) to this .svg or .png", HelpName = "FILE" };
         var input = new Option<string[]>("--input") { Description = "name=file.pb|file.npy, or name=1x3x128x640 for random values of that shape (repeatable, applies to every model); other inputs come from the test data or are random", AllowMultipleArgumentsPerToken = false };
+        var creation = new Option<bool>("--creation")
+        {
+            Description = "Also create a second session of the model with each engine (JIT and first-use costs paid) and print where Kerno's creation spent its time, phase by phase, in both",
+        };
         var clock = new Option<string>("--clock") { Description = "wall, or cpu: the calling thread's CPU time (--threads 1 only; steadier on a busy machine)", DefaultValueFactory = _ => "wall" };
         clock.CompletionSources.Add("wall", "cpu");
         var command = new Command("bench", "Benchmark models: session creation, latency (min/median/max), peak memory; optionally against ONNX Runtime, and as a chart.")
         {
-            models, threads, runs, warmup, backend, compare, json, plot, input, clock,
+            models, threads, runs, warmup, backend, compare, json, plot, input, clock, creation,
         };
         command.SetAction(parse =>
         {
             var (jsonGiven, jsonFile) = Cli.JsonTarget(parse, json);
             return Run(parse.GetValue(models)!, ParseThreads(parse.GetValue(threads)!), parse.GetValue(runs), parse.GetValue(warmup),
-                parse.GetValue(backend)!, parse.GetValue(compare), jsonGiven, jsonFile, parse.GetValue(plot), parse.GetValue(input) ?? [], parse.GetValue(clock)!);
+                parse.GetValue(backend)!, parse.GetValue(compare), jsonGiven, jsonFile, parse.GetValue(plot), parse.GetValue(input) ?? [], parse.GetValue(clock)!,
+                parse.GetValue(creation));
         });
         return command.WithExamples(
             "kerno bench model.onnx",
@@ -118,7 +123,7 @@ internal static class BenchCommand
     }
 
     private static int Run(string[] paths, int[] threadCounts, int runs, int warmup, string backend, string? compare, bool jsonGiven, string? jsonFile,
-        string? plotPath, string[] inputSpecs, string clockKind)
+        string? plotPath, string[] inputSpecs, string clockKind, bool creation)
     {
         if (runs < 1 || warmup < 0)
             throw new CliUsageException($"--runs must be >= 1 and --warmup >= 0, got {runs} and {warmup}");
@@ -146,7 +151,7 @@ internal static class BenchCommand
                     {
                         task.Description = Markup.Escape($"{ModelFiles.DisplayName(job.Path, job.Model)}, {job.Threads} thread(s)");
                         var lines = new StringWriter();
-                        results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, lines));
+                        results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, creation, lines));
                         Collect();
                         AnsiConsole.Write(new Text(lines.ToString()));
                         task.Increment(1);
@@ -159,7 +164,7 @@ internal static class BenchCommand
             TextWriter log = jsonToStdout ? TextWriter.Null : Console.Out;
             foreach (var job in jobs)
             {
-                results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, log));
+                results.Add(BenchOne(job.Path, job.Model, job.DataSet, job.Threads, runs, warmup, backend, compare, inputSpecs, clockKind, creation, log));
                 Collect();
             }
         }
@@ -197,13 +202,14 @@ internal static class BenchCommand
     }
 
     private static Result BenchOne(string path, string modelPath, string? dataSet, int threads, int runs, int warmup, string backend, string? compare,
-        string[] inputSpecs, string clockKind, TextWriter log)
+        string[] inputSpecs, string clockKind, bool creation, TextWriter log)
     {
         Func<double> now = clockKind == "cpu" ? ThreadCpuMilliseconds : () => Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         long baseline = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
+        double cpu0 = CreationReport.CpuMs();
         using var session = new InferenceSession(modelPath, ModelFiles.Options(backend, threads));
-        double createMs = clock.Elapsed.TotalMilliseconds;
+        double createMs = clock.Elapsed.TotalMilliseconds, createCpuMs = CreationReport.CpuMs() - cpu0;
         ModelFiles.ReportWarnings(session);
         var inputs = ModelFiles.Inputs(session, dataSet, inputSpecs);
         int usedThreads = session.IntraOpThreads;
@@ -215,13 +221,14 @@ internal static class BenchCommand
         long ortAdded = -1;
 
         var peers = new List<(string Name, OrtPeer Peer)>();
+        byte[]? ortBytes = null;
         try
         {
             if (compare is not null)
             {
                 // ONNX Runtime's own peak: reset the process's high-water mark (Linux), then read it after ORT's
                 // session creation and warm-up, over the working set just before.
-                byte[] bytes = File.ReadAllBytes(modelPath);
+                byte[] bytes = ortBytes = File.ReadAllBytes(modelPath);
                 long beforeOrt = ResetPeak();
                 int ortThreads = threads > 0 ? threads : usedThreads;
                 try
@@ -286,7 +293,7 @@ internal static class BenchCommand
             Stats kerno = Stats.Of(kernoMs);
             string name = Path.GetFileName(Directory.Exists(path) ? path.TrimEnd('/') : modelPath);
             log.WriteLine($"{name}: {session.Backend.ToString().ToLowerInvariant()} backend, {usedThreads} thread(s), {runs} runs after {warmup} warm-up{(clockKind == "cpu" ? ", thread CPU time" : "")}{(blocks ? $", engines alternating in blocks of {BlockRuns} runs" : "")}");
-            log.WriteLine($"  kerno        create {createMs,9:0.0} ms   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
+            log.WriteLine($"  kerno        create {createMs,9:0.0} ms (thread CPU {createCpuMs:0.0} ms)   min {kerno.Min,9:0.000}   median {kerno.Median,9:0.000}   max {kerno.Max,9:0.000} ms   peak working set {kernoPeak / 1048576.0:0} MiB (+{(kernoPeak - baseline) / 1048576.0:0} MiB over the process before the session)");
             if (ortAdded >= 0)
                 log.WriteLine($"  onnxruntime  peak working set +{ortAdded / 1048576.0:0} MiB over the process before its session (creation and warm-up)");
             var peerReports = new List<object>();
@@ -301,11 +308,15 @@ internal static class BenchCommand
                 peerDiffs.Add(maxDiff);
                 double ratio = s.Median / kerno.Median;
                 log.WriteLine($"  {peers[p].Name}");
-                log.WriteLine($"               create {peers[p].Peer.CreateMilliseconds,9:0.0} ms   min {s.Min,9:0.000}   median {s.Median,9:0.000}   max {s.Max,9:0.000} ms");
+                log.WriteLine($"               create {peers[p].Peer.CreateMilliseconds,9:0.0} ms (thread CPU {peers[p].Peer.CreateCpuMilliseconds:0.0} ms)   min {s.Min,9:0.000}   median {s.Median,9:0.000}   max {s.Max,9:0.000} ms");
                 log.WriteLine($"               ORT median / Kerno median = {ratio:0.00}x ({(ratio >= 1 ? "Kerno faster" : "ORT faster")}), max abs output difference {maxDiff:0.###e+0}");
-                peerReports.Add(new { name = peers[p].Name, createMs = Round(peers[p].Peer.CreateMilliseconds), minMs = Round(s.Min), medianMs = Round(s.Median), maxMs = Round(s.Max), ratio = Round(ratio), maxAbsDiff = maxDiff });
+                peerReports.Add(new { name = peers[p].Name, createMs = Round(peers[p].Peer.CreateMilliseconds), createCpuMs = Round(peers[p].Peer.CreateCpuMilliseconds), minMs = Round(s.Min), medianMs = Round(s.Median), maxMs = Round(s.Max), ratio = Round(ratio), maxAbsDiff = maxDiff });
             }
             log.WriteLine($"  process peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MiB");
+            object? creationReport = creation
+                ? CreationReport.Measure(modelPath, ModelFiles.Options(backend, threads), session, createMs, createCpuMs,
+                    peers.Count > 0 ? (ortBytes!, peers[0].Peer, threads > 0 ? threads : usedThreads) : null, inputs, log)
+                : null;
             var report = new
             {
                 model = modelPath,
@@ -313,9 +324,10 @@ internal static class BenchCommand
                 threads = usedThreads,
                 runs,
                 warmup,
-                kerno = new { createMs = Round(createMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0), peakWorkingSetAddedMiB = Round((kernoPeak - baseline) / 1048576.0) },
+                kerno = new { createMs = Round(createMs), createCpuMs = Round(createCpuMs), minMs = Round(kerno.Min), medianMs = Round(kerno.Median), maxMs = Round(kerno.Max), meanMs = Round(kerno.Mean), peakWorkingSetMiB = Round(kernoPeak / 1048576.0), peakWorkingSetAddedMiB = Round((kernoPeak - baseline) / 1048576.0) },
                 onnxruntimePeakWorkingSetAddedMiB = ortAdded >= 0 ? Round(ortAdded / 1048576.0) : (double?)null,
                 compare = peerReports,
+                creation = creationReport,
             };
             // The chart compares with ONNX Runtime as given (the first peer), not the copy without initializer inputs.
             string displayName = ModelFiles.DisplayName(path, modelPath);

@@ -18,6 +18,9 @@ internal sealed class NativeExecutor : IDisposable
 {
     public const int MaxPlans = 16;
 
+    /// <summary>Fully-connected weights made at creation from this size on are packed before any other step (see Compile).</summary>
+    private const long EarlyPackBytes = 64L << 20;
+
     /// <summary>Released original weights that make a collection worth its cost at session creation.</summary>
     private const long ReleaseCollectBytes = 64L << 20;
 
@@ -46,7 +49,9 @@ internal sealed class NativeExecutor : IDisposable
         this.maxTensorElements = maxTensorElements;
         Reference = reference;
         Model = model;
-        pool = new KernoThreadPool(threads);
+        using CreationTimings.Scope total = CreationTimings.Measure("native");
+        using (CreationTimings.Measure("native: thread pool"))
+            pool = new KernoThreadPool(threads);
         try
         {
             compiled = Compile(model, reference, dropConsumedInitializers, threads, tuning, keepOriginalWeights);
@@ -55,6 +60,7 @@ internal sealed class NativeExecutor : IDisposable
             int[]?[] shapes = InferredShapes(model.Graph);
             if (compiled.InputIds.All(i => shapes[i] is not null))
             {
+                using CreationTimings.Scope planning = CreationTimings.Measure("native: memory plan");
                 staticPlan = BuildPlan(shapes);
                 byShape[staticPlan.Signature] = staticPlan;
             }
@@ -132,6 +138,7 @@ internal sealed class NativeExecutor : IDisposable
             : graph.ValueTypes.GetValueOrDefault(name) is TensorTypeInfo { IsFullyKnown: true } t && t.Shape!.All(d => d.Value is >= 0 and <= int.MaxValue)
                 ? t.Shape!.Select(d => (int)d.Value!.Value).ToArray() : null;
         var releasedReads = new Dictionary<KernelStep, HashSet<int>>();
+        var early = new Dictionary<Node, KernelStep>(ReferenceEqualityComparer.Instance);
         long releasedBytes = 0;
         try
         {
@@ -154,14 +161,21 @@ internal sealed class NativeExecutor : IDisposable
             }
             void AddStep(PlanStep ps)
             {
+                KernelStep step = early.Remove(ps.Node, out KernelStep? made) ? made : Prepare(ps, tuning?.For(ps.Node, stepList.Count));
+                step.Index = stepList.Count;
+                stepList.Add(step);
+            }
+            // Selects (and packs) the step for a node; the caller gives it its place in the step list.
+            KernelStep Prepare(PlanStep ps, Tuning.TunedConv? tuned)
+            {
                 foreach (string i in GraphScopes.AllInputs(ps.Node))
                     Materialize(i);
-                KernelStep step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuning?.For(ps.Node, stepList.Count));
-                step.Index = stepList.Count;
+                KernelStep step;
+                using (CreationTimings.Measure("native: select+pack " + ps.Node.OpType))
+                    step = KernelSelector.Select(ps.Node, ps.Opset, ps.Kernel, graph, threads, tuned);
                 step.Inputs = ps.Node.Inputs.Select(Id).ToArray();
                 step.Outputs = ps.Node.Outputs.Select(Id).ToArray();
                 step.Reads = GraphScopes.AllInputs(ps.Node).Select(Id).Distinct().ToArray();
-                stepList.Add(step);
                 if (staticRuns && step.ConsumedConstants.Any() && step.ReleaseOriginals(v => v >= 0 ? StaticShape(names[v]) : null))
                 {
                     var gone = new HashSet<int>();
@@ -181,29 +195,42 @@ internal sealed class NativeExecutor : IDisposable
                     // (VGG-19: 1377 -> 1176 MiB with it). An aggressive collection also decommits the freed regions.
                     if (releasedBytes >= ReleaseCollectBytes)
                     {
+                        using CreationTimings.Scope collect = CreationTimings.Measure("native: GC after releasing weights");
                         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                         releasedBytes = 0;
                     }
                 }
+                return step;
             }
+            var folded = new HashSet<PlanStep>();
             foreach (PlanStep ps in main.Steps)
-            {
                 if (dropConsumed && CanFold(ps, graph, inputNames, graphOutputs, IsConstant))
                 {
+                    folded.Add(ps);
                     foreach (string o in ps.Node.Outputs)
                         if (o.Length > 0)
                             pending[o] = ps;
-                    continue;
                 }
-                AddStep(ps);
-            }
+            // Packing a weight needs its original and its packed copy at once: the largest fully-connected weights made at
+            // creation are packed first, while little else is resident (VGG-19's fc6: 392 MB each, next to 250 MB of
+            // Winograd-transformed convolution weights had it come in graph order). Their steps take their place below.
+            if (staticRuns)
+                foreach (PlanStep ps in main.Steps.Where(p => !folded.Contains(p)).Select(p => (p, Bytes: DeferredWeightBytes(p)))
+                    .Where(x => x.Bytes >= EarlyPackBytes).OrderByDescending(x => x.Bytes).Select(x => x.p))
+                    early[ps.Node] = Prepare(ps, null);
+            long DeferredWeightBytes(PlanStep ps) =>
+                ps.Node.OpType is "Gemm" or "MatMul" or "FusedGemm" or "FusedMatMul" && ps.Node.Inputs.Count > 1
+                && pending.ContainsKey(ps.Node.Inputs[1]) && StaticShape(ps.Node.Inputs[1]) is { } w ? 4L * Tensor.ElementCount(w) : 0;
+            foreach (PlanStep ps in main.Steps)
+                if (!folded.Contains(ps))
+                    AddStep(ps);
             // Constants nothing reads are made too, as before (cheap; keeps initializers the graph names).
             while (pending.Count > 0)
                 Materialize(pending.Keys.First());
         }
         catch
         {
-            foreach (KernelStep k in stepList)
+            foreach (KernelStep k in stepList.Concat(early.Values))
                 (k as IDisposable)?.Dispose();
             throw;
         }
@@ -284,6 +311,7 @@ internal sealed class NativeExecutor : IDisposable
         if (!CanFold(ps, graph, inputNames, graphOutputs, graph.Initializers.ContainsKey))
             return false;
         Value?[] outputs;
+        using CreationTimings.Scope fold = CreationTimings.Measure("native: fold " + node.OpType);
         try
         {
             outputs = ps.Kernel(new Reference.OpContext(node, ps.Opset, node.Inputs.Select(i => i.Length == 0 ? null : (Value)graph.Initializers[i]).ToList()));

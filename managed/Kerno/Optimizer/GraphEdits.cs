@@ -63,6 +63,15 @@ internal static class GraphEdits
     public static Tensor? Constant(ComputeGraph graph, string name) =>
         IsConstant(graph, name) ? graph.Initializers[name] : null;
 
+    /// <summary>
+    /// True when <paramref name="name"/> is a float constant, or a float ConstantOfShape of a constant shape that constant
+    /// folding left unfolded (too large, or a fully-connected weight deferred to the native executor).
+    /// </summary>
+    public static bool IsFloatWeight(ComputeGraph graph, string name) =>
+        Constant(graph, name) is Tensor<float>
+        || graph.Nodes.Any(n => n.OpType == "ConstantOfShape" && n.Domain.Length == 0 && n.Outputs.Count == 1 && n.Outputs[0] == name
+            && n.Inputs.Count == 1 && IsConstant(graph, n.Inputs[0]) && (n.GetTensor("value")?.DataType ?? DataType.Float) == DataType.Float);
+
     /// <summary>Replaces every read of <paramref name="from"/> by <paramref name="to"/>.</summary>
     public static void ReplaceUses(ComputeGraph graph, string from, string to)
     {
@@ -75,14 +84,13 @@ internal static class GraphEdits
     /// <summary>A value name not used anywhere in the graph yet.</summary>
     public static string FreshName(ComputeGraph graph, string stem)
     {
-        var used = new HashSet<string>(graph.Initializers.Keys, StringComparer.Ordinal);
-        used.UnionWith(graph.Inputs.Select(v => v.Name));
-        foreach (Node n in graph.Nodes)
-            used.UnionWith(n.Outputs);
+        // Each candidate is looked up where it could be defined (no set of every name per call: passes call this per fold).
+        bool Used(string name) => graph.Initializers.ContainsKey(name) || graph.Inputs.Any(v => v.Name == name)
+            || graph.Nodes.Any(n => n.Outputs.Contains(name));
         for (int i = 0; ; ++i)
         {
             string name = i == 0 ? stem : $"{stem}_{i}";
-            if (!used.Contains(name))
+            if (!Used(name))
                 return name;
         }
     }

@@ -47,7 +47,8 @@ public static class GraphOptimizer
         {
             bool changed = false;
             foreach (IGraphPass pass in passes)
-                changed |= pass.Apply(graph, context);
+                using (Execution.CreationTimings.Measure("optimize: " + pass.Name))
+                    changed |= pass.Apply(graph, context);
             if (!changed)
                 return;
         }

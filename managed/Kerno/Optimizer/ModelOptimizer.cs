@@ -11,7 +11,7 @@ public static class ModelOptimizer
 {
     /// <summary>Returns the model to execute at <paramref name="level"/>: the original for None, else an optimized copy.</summary>
     public static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes = null)
-        => Optimize(model, level, passes, null, null);
+        => Optimize(model, level, passes, null, null, deferLargeWeights: false);
 
     /// <summary>
     /// As above; when initializers were also graph inputs (IR &lt; 4 models list every weight as an input), shapes are
@@ -19,22 +19,44 @@ public static class ModelOptimizer
     /// that depend on them.
     /// </summary>
     internal static Model Optimize(Model model, OptimizationLevel level, IReadOnlyList<IGraphPass>? passes,
-        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, int nchwcBlock = 0)
+        IReadOnlyDictionary<string, long>? freeDimensions, Onnx.ModelLimits? limits, int nchwcBlock = 0, bool deferLargeWeights = false)
     {
         if (level == OptimizationLevel.None && passes is null)
             return model;
         Model copy = CloneMainGraph(model);
         ComputeGraph graph = copy.Graph;
         if (graph.Inputs.RemoveAll(i => graph.Initializers.ContainsKey(i.Name)) > 0)
-            Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
-        if (passes is null)
-            GraphOptimizer.Run(copy, level, nchwcBlock);
-        else
+            using (Execution.CreationTimings.Measure("optimize: shape inference on the copy"))
+                Graph.ShapeInference.ShapeInferencer.Infer(copy, freeDimensions, limits);
+        if (passes is not null || level >= OptimizationLevel.Extended)
+            copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1); // fused nodes live in Kerno's own domain
+        var context = new OptimizerContext(copy.OpsetImports)
         {
-            copy.OpsetImports.TryAdd(Passes.FusedOps.Domain, 1);
-            GraphOptimizer.Run(graph, new OptimizerContext(copy.OpsetImports) { NchwcBlock = nchwcBlock }, passes);
-        }
+            NchwcBlock = nchwcBlock, SharedStorage = SharedStorage(model.Graph), DeferLargeWeights = deferLargeWeights,
+        };
+        GraphOptimizer.Run(graph, context, passes ?? GraphOptimizer.PassesFor(level));
         return copy;
+    }
+
+    /// <summary>The arrays the copy shares with the model as loaded: its initializers' and its nodes' tensor attributes'.</summary>
+    private static HashSet<object> SharedStorage(ComputeGraph graph)
+    {
+        var shared = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        void Add(Tensor? t)
+        {
+            if (t is not null && OptimizerContext.Storage(t) is { } array)
+                shared.Add(array);
+        }
+        foreach (Tensor t in graph.Initializers.Values)
+            Add(t);
+        foreach (Node n in graph.Nodes)
+            foreach (AttributeValue a in n.Attributes.Values)
+            {
+                Add(a.Tensor);
+                foreach (Tensor t in a.Tensors ?? [])
+                    Add(t);
+            }
+        return shared;
     }
 
     private static Model CloneMainGraph(Model model)

@@ -110,7 +110,8 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         Kernels.ConvAlgorithm[] candidates;
         try
         {
-            candidates = Parts.Accepted(g, weightShape, activation, threads, block);
+            using (Execution.CreationTimings.Measure("native: conv algorithms accepted"))
+                candidates = Parts.Accepted(g, weightShape, activation, threads, block);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or KernoNativeException)
         {
@@ -197,7 +198,8 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         Parts made;
         try
         {
-            made = Parts.Create(g, w, bias, activation, threads, algorithm, block);
+            using (Execution.CreationTimings.Measure("native: conv plan and pack " + algorithm))
+                made = Parts.Create(g, w, bias, activation, threads, algorithm, block);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or OutOfMemoryException or KernoNativeException)
         {

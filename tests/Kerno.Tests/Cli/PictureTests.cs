@@ -93,6 +93,19 @@ public class PictureTests
     }
 
     [Test]
+    public void BenchCreationTimesASecondSessionOfEachEngineAndListsThePhases()
+    {
+        var (code, stdout, err) = Kerno("bench", model, "--threads", "1", "--runs", "1", "--warmup", "0", "--compare", "onnxruntime", "--creation", "--json");
+        Assert.That(code, Is.EqualTo(0), err);
+        using var doc = JsonDocument.Parse(stdout);
+        JsonElement creation = doc.RootElement.GetProperty("creation");
+        Assert.That(creation.GetProperty("kerno").GetProperty("secondMs").GetDouble(), Is.GreaterThan(0));
+        Assert.That(creation.GetProperty("onnxruntime").GetProperty("secondCpuMs").GetDouble(), Is.GreaterThanOrEqualTo(0));
+        var phases = creation.GetProperty("phases").EnumerateArray().Select(p => p.GetProperty("phase").GetString()).ToList();
+        Assert.That(phases, Does.Contain("load").And.Contain("optimize").And.Contain("native").And.Contain("optimize: FoldConstants"));
+    }
+
+    [Test]
     public void BadPlotFileAndThreadListAreUsageErrorsBeforeAnyWork()
     {
         var (code, _, err) = Kerno("bench", model, "--plot", Path.Combine(dir, "chart.pdf"));

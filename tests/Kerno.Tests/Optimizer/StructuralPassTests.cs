@@ -126,6 +126,60 @@ public class StructuralPassTests
         Assert.That(b.Graph.Initializers["w"], Is.Not.SameAs(w), "the original weights may be shared: never modified in place");
     }
 
+    /// <summary>Conv + BN on a weight <paramref name="w"/>; a second Conv reads it too when <paramref name="readTwice"/>.</summary>
+    private static GraphBuilder ConvBatchNorm(Tensor<float> w, bool readTwice)
+    {
+        var b = new GraphBuilder().Input("x", 1, 1, 3, 3).Output("y");
+        b.Constant("w", w);
+        b.Constant("gamma", Tensor.Vector(2f, 3f)).Constant("beta", Tensor.Vector(1f, 0f));
+        b.Constant("mean", Tensor.Vector(0.25f, 1f)).Constant("var", Tensor.Vector(3f, 8f));
+        b.Node("Conv", ["x", "w"], ["c"]);
+        b.Node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["y"], GraphBuilder.Float("epsilon", 1f));
+        if (readTwice)
+        {
+            b.Output("z");
+            b.Node("Conv", ["x", "w"], ["z"]);
+        }
+        return b;
+    }
+
+    [Test]
+    public void BatchNormScalesAWeightTheOptimizedCopyOwnsInPlace()
+    {
+        var w = new Tensor<float>([1f, 2f], 2, 1, 1, 1);
+        var b = ConvBatchNorm(w, readTwice: false);
+        var owning = new OptimizerContext(Context.Opsets) { SharedStorage = new HashSet<object>(ReferenceEqualityComparer.Instance) };
+        Assert.That(new FoldBatchNormIntoConv().Apply(b.Graph, owning), Is.True);
+        Node conv = b.Graph.Nodes.Single();
+        Assert.That(b.Graph.Initializers[conv.Inputs[1]], Is.SameAs(w), "no copy of a weight nothing else holds");
+        Assert.That(w.Span.ToArray(), Is.EqualTo(new[] { 1f, 2f * 3f / 3f }));
+        Assert.That(b.Graph.Initializers.ContainsKey("w"), Is.False, "the old name no longer names the old values");
+    }
+
+    [Test]
+    public void BatchNormCopiesAWeightTheLoadedModelOrAnotherNodeHolds()
+    {
+        var w = new Tensor<float>([1f, 2f], 2, 1, 1, 1);
+        var shared = new HashSet<object>(ReferenceEqualityComparer.Instance) { OptimizerContext.Storage(w)! };
+        var b = ConvBatchNorm(w, readTwice: false);
+        new FoldBatchNormIntoConv().Apply(b.Graph, new OptimizerContext(Context.Opsets) { SharedStorage = shared });
+        Assert.That(b.Graph.Initializers[b.Graph.Nodes.Single().Inputs[1]], Is.Not.SameAs(w));
+        b = ConvBatchNorm(w, readTwice: true);
+        new FoldBatchNormIntoConv().Apply(b.Graph, new OptimizerContext(Context.Opsets) { SharedStorage = new HashSet<object>(ReferenceEqualityComparer.Instance) });
+        Assert.That(b.Graph.Initializers["w"], Is.SameAs(w));
+        Assert.That(w.Span.ToArray(), Is.EqualTo(new[] { 1f, 2f }), "read by the other Conv too: left as it was");
+    }
+
+    [Test]
+    public void OptimizingNeverChangesTheLoadedModelsWeights()
+    {
+        var b = ConvBatchNorm(new Tensor<float>([1f, 2f], 2, 1, 1, 1), readTwice: false);
+        var model = new Model { Graph = b.Graph, IrVersion = 8 };
+        model.OpsetImports[""] = 17;
+        ModelOptimizer.Optimize(model, OptimizationLevel.All);
+        Assert.That(((Tensor<float>)model.Graph.Initializers["w"]).Span.ToArray(), Is.EqualTo(new[] { 1f, 2f }));
+    }
+
     [Test]
     public void PerChannelAddFoldsIntoTheConvBias()
     {

@@ -23,12 +23,14 @@ public abstract class ActivationPatternPass : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The consumer map is rebuilt only after an edit: rebuilding it for every candidate made the pass quadratic.
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node producer in graph.Nodes.ToList())
         {
             if (producer.Outputs.Count != 1 || FuseActivation.FusedOpFor(graph, producer) is not { } fusedOp)
                 continue;
-            var consumers = GraphEdits.Consumers(graph);
-            var pinned = GraphEdits.PinnedNames(graph);
+            consumers ??= GraphEdits.Consumers(graph);
             string x = producer.Outputs[0];
             if (pinned.Contains(x) || !consumers.TryGetValue(x, out var readers) || readers.Count != 2)
                 continue;
@@ -37,6 +39,7 @@ public abstract class ActivationPatternPass : IGraphPass
             FuseActivation.Attach(graph, producer, fusedOp, Activation, nodes[^1].Outputs[0]);
             foreach (Node n in nodes)
                 graph.Nodes.Remove(n);
+            consumers = null;
             changed = true;
         }
         return changed;

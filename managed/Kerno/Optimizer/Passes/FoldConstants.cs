@@ -22,10 +22,11 @@ public sealed class FoldConstants : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         var graphOutputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        Dictionary<string, List<Node>>? consumers = context.DeferLargeWeights ? GraphEdits.Consumers(graph) : null;
         bool changed = false;
         foreach (Node node in graph.Nodes.ToList())
         {
-            if (!Foldable(graph, node, graphOutputs))
+            if (!Foldable(graph, node, graphOutputs) || (consumers is not null && FullyConnectedWeight(graph, node, consumers)))
                 continue;
             ReferenceKernel? kernel = ReferenceOps.Find(node.Domain, node.OpType, context.Opset(node.Domain));
             if (kernel is null)
@@ -65,16 +66,30 @@ public sealed class FoldConstants : IGraphPass
         && !(node.OpType == "ConstantOfShape" && TooLarge(graph, node));
 
     // ConstantOfShape allocates what its shape input says: check before evaluating.
-    private static bool TooLarge(ComputeGraph graph, Node node)
+    private static bool TooLarge(ComputeGraph graph, Node node) => Elements(graph, node) > (64L << 20);
+
+    /// <summary>The elements a ConstantOfShape makes (past 64M: some larger count), 0 without a shape input.</summary>
+    private static long Elements(ComputeGraph graph, Node node)
     {
         if (node.Inputs.Count == 0 || node.Inputs[0].Length == 0)
-            return false;
+            return 0;
         long n = 1;
         foreach (long d in graph.Initializers[node.Inputs[0]].ToInt64Array())
         {
             if (d < 0 || (n = n * Math.Max(d, 1)) > (64L << 20))
-                return true;
+                return long.MaxValue;
         }
-        return false;
+        return n;
     }
+
+    /// <summary>
+    /// A ConstantOfShape of over 1M elements read only as the B of Gemm / MatMul nodes, fused or not (fully-connected weights): left to
+    /// the native executor (<see cref="OptimizerContext.DeferLargeWeights"/>), which folds it just before the reader packs it.
+    /// </summary>
+    private static bool FullyConnectedWeight(ComputeGraph graph, Node node, Dictionary<string, List<Node>> consumers) =>
+        node.OpType == "ConstantOfShape" && node.Domain.Length == 0 && node.Outputs.Count == 1 && Elements(graph, node) > (1L << 20)
+        && consumers.TryGetValue(node.Outputs[0], out List<Node>? readers)
+        && readers.All(r => ((r.Domain.Length == 0 && r.OpType is "Gemm" or "MatMul") || (r.Domain == FusedOps.Domain && r.OpType is "FusedGemm" or "FusedMatMul"))
+            && r.Inputs.Count > 1
+            && r.Inputs[1] == node.Outputs[0] && r.Inputs[0] != node.Outputs[0] && r.Inputs.Skip(2).All(i => i != node.Outputs[0]));
 }

@@ -17,6 +17,9 @@ public sealed class FoldScaleShiftIntoConv : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The consumer map is rebuilt only after an edit: rebuilding it for every candidate made the pass quadratic.
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node conv in graph.Nodes.ToList())
         {
             if (conv.OpType != "Conv" || conv.Domain.Length != 0 || conv.Inputs.Count < 2 || conv.Outputs.Count != 1
@@ -28,8 +31,7 @@ public sealed class FoldScaleShiftIntoConv : IGraphPass
             if (hasBias && (b is null || b.Length != k))
                 continue;
             float[]? scale = null, shift = null;
-            var pinned = GraphEdits.PinnedNames(graph);
-            var consumers = GraphEdits.Consumers(graph);
+            consumers ??= GraphEdits.Consumers(graph);
             var removed = new List<Node>();
             string output = conv.Outputs[0];
             // A chain such as Mul(s) then Add(t) folds as a whole.
@@ -70,6 +72,7 @@ public sealed class FoldScaleShiftIntoConv : IGraphPass
             conv.Outputs[0] = output;
             foreach (Node n in removed)
                 graph.Nodes.Remove(n);
+            consumers = null;
             changed = true;
         }
         return changed;

@@ -17,6 +17,10 @@ public sealed class FoldScaleShiftIntoNextConv : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The maps are rebuilt only after an edit: rebuilding them for every candidate made the pass quadratic.
+        Dictionary<string, Node>? producers = null;
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node conv in graph.Nodes.ToList())
         {
             if (conv.OpType != "Conv" || conv.Domain.Length != 0 || conv.Inputs.Count < 2 || !Unpadded(conv)
@@ -27,9 +31,8 @@ public sealed class FoldScaleShiftIntoNextConv : IGraphPass
             int k = w.Dims[0];
             if (hasBias && (b is null || b.Length != k))
                 continue;
-            var producers = GraphEdits.Producers(graph);
-            var consumers = GraphEdits.Consumers(graph);
-            var pinned = GraphEdits.PinnedNames(graph);
+            producers ??= GraphEdits.Producers(graph);
+            consumers ??= GraphEdits.Consumers(graph);
             // Walk back from the conv's input over Add / Sub / Mul by scalar constants: x -> (Mul s) -> (Add t) -> conv.
             float scale = 1, shift = 0;
             var removed = new List<Node>();
@@ -77,6 +80,8 @@ public sealed class FoldScaleShiftIntoNextConv : IGraphPass
             if (conv.Inputs.Count > 2) conv.Inputs[2] = bName; else conv.Inputs.Add(bName);
             foreach (Node n in removed)
                 graph.Nodes.Remove(n);
+            producers = null;
+            consumers = null;
             changed = true;
         }
         return changed;

@@ -16,17 +16,21 @@ public sealed class FuseActivation : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The consumer map is rebuilt only after an edit: rebuilding it for every candidate made the pass quadratic.
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node producer in graph.Nodes.ToList())
         {
             string? fusedOp = FusedOpFor(graph, producer);
             if (fusedOp is null)
                 continue;
-            var consumers = GraphEdits.Consumers(graph);
-            Node? act = GraphEdits.SoleConsumer(producer.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
+            consumers ??= GraphEdits.Consumers(graph);
+            Node? act = GraphEdits.SoleConsumer(producer.Outputs[0], consumers, pinned);
             if (act is null || act.Inputs.Count == 0 || act.Inputs[0] != producer.Outputs[0] || Recognize(graph, act, context) is not { } activation)
                 continue;
             Attach(graph, producer, fusedOp, activation, act.Outputs[0]);
             graph.Nodes.Remove(act);
+            consumers = null;
             changed = true;
         }
         return changed;
@@ -46,7 +50,7 @@ public sealed class FuseActivation : IGraphPass
     {
         if (n.Outputs.Count != 1 || n.Has("activation"))
             return null;
-        bool floatWeights = n.Inputs.Count > 1 && GraphEdits.Constant(graph, n.Inputs[1]) is Tensor<float>;
+        bool floatWeights = n.Inputs.Count > 1 && GraphEdits.IsFloatWeight(graph, n.Inputs[1]);
         return (n.Domain, n.OpType) switch
         {
             ("", "Conv") when floatWeights => "FusedConv",

@@ -34,12 +34,16 @@ public sealed class FuseElementwiseChain : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The consumer map is rebuilt only after an edit, and fused nodes are remembered rather than searched for in the
+        // node list: both per candidate made the pass quadratic.
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
+        var gone = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         foreach (Node head in graph.Nodes.ToList())
         {
-            if (!graph.Nodes.Contains(head) || HeadInput(graph, head) is not { } x)
+            if (gone.Contains(head) || HeadInput(graph, head) is not { } x)
                 continue;
-            var consumers = GraphEdits.Consumers(graph);
-            var pinned = GraphEdits.PinnedNames(graph);
+            consumers ??= GraphEdits.Consumers(graph);
             long[] shape = KnownFloatShape(graph, x)!;
             var nodes = new List<Node>();
             var steps = new List<Step>();
@@ -72,6 +76,8 @@ public sealed class FuseElementwiseChain : IGraphPass
             graph.Nodes[graph.Nodes.IndexOf(last)] = fused;
             foreach (Node done in nodes.Take(nodes.Count - 1))
                 graph.Nodes.Remove(done);
+            gone.UnionWith(nodes);
+            consumers = null;
             changed = true;
         }
         return changed;

@@ -16,14 +16,17 @@ public sealed class FuseResidualAdd : IGraphPass
     public bool Apply(ComputeGraph graph, OptimizerContext context)
     {
         bool changed = false;
+        // The consumer map is rebuilt only after an edit: rebuilding it for every candidate made the pass quadratic.
+        Dictionary<string, List<Node>>? consumers = null;
+        HashSet<string> pinned = GraphEdits.PinnedNames(graph);
         foreach (Node conv in graph.Nodes.ToList())
         {
             bool plainConv = conv.OpType == "Conv" && conv.Domain.Length == 0;
             bool fusedConv = conv.OpType == "FusedConv" && conv.Domain == FusedOps.Domain && conv.Inputs.Count < 4 && !conv.Has("activation");
             if (!plainConv && !fusedConv)
                 continue;
-            var consumers = GraphEdits.Consumers(graph);
-            Node? add = GraphEdits.SoleConsumer(conv.Outputs[0], consumers, GraphEdits.PinnedNames(graph));
+            consumers ??= GraphEdits.Consumers(graph);
+            Node? add = GraphEdits.SoleConsumer(conv.Outputs[0], consumers, pinned);
             if (add is null || add.OpType is not ("Add" or "Sum") || add.Domain.Length != 0 || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1])
                 continue;
             string z = add.Inputs[0] == conv.Outputs[0] ? add.Inputs[1] : add.Inputs[0];
@@ -36,6 +39,7 @@ public sealed class FuseResidualAdd : IGraphPass
             var fused = new Node(conv.Name, "FusedConv", FusedOps.Domain, inputs, [add.Outputs[0]], conv.Attributes.Values) { Index = conv.Index };
             graph.Nodes[graph.Nodes.IndexOf(conv)] = fused;
             graph.Nodes.Remove(add);
+            consumers = null;
             changed = true;
         }
         return changed;

@@ -12,7 +12,20 @@ internal static class GeneratorOps
         Tensor value = ctx.Node.GetTensor("value") ?? Tensor.Scalar(0f);
         if (value.Length != 1)
             throw ctx.Fail($"attribute 'value' must hold one element, got {Tensor.FormatShape(value.Shape)}");
-        return Elements.Take(value, shape, new int[Elements.Count(ctx, shape)]);
+        Elements.Count(ctx, shape); // the run's MaxTensorElements, before allocating
+        return Elements.Visit(value, new FillFunc(shape));
+    }
+
+    // One pass over uninitialized memory: the light test models' weights are ConstantOfShape nodes of up to 400 MB, made
+    // at session creation, where an index map and a zeroing pass first would double the time and the memory.
+    private sealed record FillFunc(int[] Shape) : ITensorFunc<Tensor>
+    {
+        public Tensor Run<T>(Tensor<T> value)
+        {
+            T[] data = GC.AllocateUninitializedArray<T>(Tensor.ElementCount(Shape));
+            data.AsSpan().Fill(value.Span[0]);
+            return new Tensor<T>(data.AsMemory(), Shape, value.DataType);
+        }
     }
 
     /// <summary>Range: start, start+delta, ... up to (excluding) limit; max(ceil((limit-start)/delta), 0) elements.</summary>
