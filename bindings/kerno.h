@@ -210,6 +210,13 @@ KERNO_API kerno_status kerno_conv2d_pack(const kerno_conv2d_t* plan, const float
 /* output = act(conv(input) + bias + residual); residual (shaped like output, may be NULL) and output use
  * the plan's layout. workspace: >= kerno_conv2d_workspace_size() bytes, 64-byte aligned (NULL if 0). */
 KERNO_API kerno_status kerno_conv2d_run(const kerno_conv2d_t* plan, const float* input, const float* packed, const float* residual, float* output, void* workspace, size_t workspace_size);
+/* 1 when kerno_conv2d_run_rows accepts this plan (blocked direct or depthwise kernels without a workspace),
+ * else 0. */
+KERNO_API int32_t kerno_conv2d_can_run_rows(const kerno_conv2d_t* plan);
+/* kerno_conv2d_run for output rows [oh_begin, oh_end) of every image only, without a workspace: calls on
+ * disjoint row ranges may run concurrently (a plan split over threads by output rows instead of channels).
+ * KERNO_ERR_UNSUPPORTED unless kerno_conv2d_can_run_rows(plan). */
+KERNO_API kerno_status kerno_conv2d_run_rows(const kerno_conv2d_t* plan, const float* input, const float* packed, const float* residual, float* output, size_t oh_begin, size_t oh_end);
 
 /* ---- NN operators (fp32, contiguous tensors; y may alias x where noted) --------------------------- */
 #define KERNO_BINARY_ADD 0

@@ -35,6 +35,7 @@ typedef struct conv_direct_args {
     size_t CB, KB, Hp, Wp, OH, OW, kh, kw, sh, sw, dh, dw;
     size_t C;                /* real input channels (<= CB*b): the last block's zero tail is skipped */
     size_t kb_begin, kb_end; /* range of output channel blocks to compute */
+    size_t oh_begin, oh_end; /* range of output rows to compute (oh_end 0: all) */
     kact act;
 } conv_direct_args;
 
@@ -72,6 +73,7 @@ typedef struct conv_dw_args {
     const float* residual;  /* like y, or NULL */
     float* y;               /* [CB][OH][OW][b] */
     size_t CB, H, W, OH, OW, kh, kw, sh, sw, dh, dw, pad_t, pad_l;
+    size_t oh_begin, oh_end; /* range of output rows to compute (oh_end 0: all); the blocked kernel only */
     kact act;
 } conv_dw_args;
 

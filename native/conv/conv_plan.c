@@ -597,8 +597,41 @@ static kerno_status run_gemm(const struct kerno_conv2d* p, const float* input, c
     return KERNO_OK;
 }
 
+/* Whether kerno_conv2d_run_rows can run parts of this plan concurrently: blocked direct or depthwise kernels,
+ * which compute output rows independently, with no workspace that the parts would share. */
+static int rows_splittable(const kerno_conv2d_t* p)
+{
+    return p->layout == KERNO_LAYOUT_NCHWC && !p->fewc && p->ws_total == 0
+        && (p->algo == KERNO_CONV_DIRECT || (p->algo == KERNO_CONV_DEPTHWISE && !p->wm));
+}
+
+int32_t kerno_conv2d_can_run_rows(const kerno_conv2d_t* plan) { return plan && rows_splittable(plan) ? 1 : 0; }
+
+static kerno_status conv_run(const kerno_conv2d_t* p, const float* input, const float* packed, const float* residual,
+                             float* output, void* workspace, size_t workspace_size, size_t oh_begin, size_t oh_end);
+
 kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const float* packed, const float* residual,
                               float* output, void* workspace, size_t workspace_size)
+{
+    return conv_run(p, input, packed, residual, output, workspace, workspace_size, 0, 0);
+}
+
+kerno_status kerno_conv2d_run_rows(const kerno_conv2d_t* p, const float* input, const float* packed,
+                                   const float* residual, float* output, size_t oh_begin, size_t oh_end)
+{
+    if (!p)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_conv2d_run_rows: NULL plan");
+    if (!rows_splittable(p))
+        return kerno_fail(KERNO_ERR_UNSUPPORTED, "kerno_conv2d_run_rows: the plan cannot run row ranges");
+    if (oh_begin >= oh_end || oh_end > p->OH)
+        return kerno_fail(KERNO_ERR_INVALID_ARGUMENT, "kerno_conv2d_run_rows: rows [%zu, %zu) outside [0, %zu)", oh_begin,
+                          oh_end, p->OH);
+    return conv_run(p, input, packed, residual, output, NULL, 0, oh_begin, oh_end);
+}
+
+/* oh_end 0: every output row; else rows [oh_begin, oh_end) (only for rows_splittable plans). */
+static kerno_status conv_run(const kerno_conv2d_t* p, const float* input, const float* packed, const float* residual,
+                             float* output, void* workspace, size_t workspace_size, size_t oh_begin, size_t oh_end)
 {
     static const char fn[] = "kerno_conv2d_run";
     if (!p || !input || !packed || !output)
@@ -655,6 +688,7 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
             a.CB = CB; a.H = p->H; a.W = p->W; a.OH = p->OH; a.OW = p->OW; a.kh = p->kh; a.kw = p->kw;
             a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw; a.pad_t = p->pt; a.pad_l = p->pl;
             a.act = *kernel_act;
+            a.oh_begin = oh_begin; a.oh_end = oh_end;
             k->dwconv(&a);
             if (nchw)
                 k->unpack_output(wy, p->C, p->OH * p->OW, output + n * p->K * p->OH * p->OW,
@@ -718,6 +752,7 @@ kerno_status kerno_conv2d_run(const kerno_conv2d_t* p, const float* input, const
                 a.CB = p->CBg; a.C = p->Cg; a.KB = p->KBg; a.Hp = p->Hp; a.Wp = p->Wp; a.OH = p->OH; a.OW = p->OW;
                 a.kh = p->kh; a.kw = p->kw; a.sh = p->sh; a.sw = p->sw; a.dh = p->dh; a.dw = p->dw;
                 a.kb_begin = 0; a.kb_end = p->KBg;
+                a.oh_begin = oh_begin; a.oh_end = oh_end;
                 a.act = *kernel_act;
                 k->direct(&a);
             } else {

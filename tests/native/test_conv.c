@@ -92,6 +92,32 @@ static void ref_conv(const conv_case* t, const float* x, const float* w, const f
 
 /* Runs one algorithm in one layout under the active ISA; returns the worst error ratio
  * max |y-ref| / (atol + rtol |ref|) (<= 1 passes), or -1 when the plan is unsupported. */
+/* A plan that runs row ranges: three random ranges must give exactly the whole run's output (same kernels, rows
+ * computed independently); others refuse them. Bad ranges are rejected. */
+static void check_row_ranges(const kerno_conv2d_t* plan, const float* xb, const float* packed, const float* rb,
+                             const float* yb, size_t ysize, size_t OH)
+{
+    if (!kerno_conv2d_can_run_rows(plan)) {
+        CHECK(kerno_conv2d_run_rows(plan, xb, packed, rb, (float*)yb, 0, OH) == KERNO_ERR_UNSUPPORTED);
+        return;
+    }
+    CHECK(kerno_conv2d_workspace_size(plan) == 0);
+    float* y2 = kerno_aligned_alloc(ysize * sizeof(float), 64);
+    size_t a = (size_t)irand(0, (int)OH), c = (size_t)irand(0, (int)OH);
+    if (a > c) { size_t tmp = a; a = c; c = tmp; }
+    size_t cuts[4] = { 0, a, c, OH };
+    for (int i = 0; i < 3; ++i)
+        if (cuts[i + 1] > cuts[i])
+            CHECK_MSG(kerno_conv2d_run_rows(plan, xb, packed, rb, y2, cuts[i], cuts[i + 1]) == KERNO_OK, "run_rows: %s",
+                      kerno_last_error());
+    CHECK_MSG(memcmp(y2, yb, ysize * sizeof(float)) == 0, "run_rows [0,%zu) [%zu,%zu) [%zu,%zu) differ from run", a, a,
+              c, c, OH);
+    CHECK(kerno_conv2d_run_rows(plan, xb, packed, rb, y2, 1, 1) == KERNO_ERR_INVALID_ARGUMENT);
+    CHECK(kerno_conv2d_run_rows(plan, xb, packed, rb, y2, 0, OH + 1) == KERNO_ERR_INVALID_ARGUMENT);
+    CHECK(kerno_conv2d_run_rows(NULL, xb, packed, rb, y2, 0, OH) == KERNO_ERR_INVALID_ARGUMENT);
+    kerno_aligned_free(y2);
+}
+
 static double run_conv(const conv_case* t, int32_t algo, int32_t layout, const float* x, const float* w,
                        const float* bias, const float* res, const float* ref, double* max_abs)
 {
@@ -132,6 +158,7 @@ static double run_conv(const conv_case* t, int32_t algo, int32_t layout, const f
         if (res) CHECK(kerno_reorder_nchw_to_nchwc(res, rb, t->n, t->k, OH, OW) == KERNO_OK);
         st = kerno_conv2d_run(plan, xb, packed, rb, yb, ws, wsize);
         CHECK_MSG(st == KERNO_OK, "run: %s", kerno_last_error());
+        check_row_ranges(plan, xb, packed, rb, yb, (size_t)(t->n * cby * b * OH * OW), (size_t)OH);
         /* channel padding of the output must stay zero when there is no bias/residual/activation offset */
         CHECK(kerno_reorder_nchwc_to_nchw(yb, y, t->n, t->k, OH, OW) == KERNO_OK);
         kerno_aligned_free(xb);

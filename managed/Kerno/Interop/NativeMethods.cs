@@ -159,6 +159,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library, EntryPoint = "kerno_conv2d_run")]
     internal static partial int kerno_conv2d_run(nint plan, float* input, float* packed, float* residual, float* output, void* workspace, nuint workspace_size);
 
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_can_run_rows")]
+    internal static partial int kerno_conv2d_can_run_rows(nint plan);
+
+    [LibraryImport(Library, EntryPoint = "kerno_conv2d_run_rows")]
+    internal static partial int kerno_conv2d_run_rows(nint plan, float* input, float* packed, float* residual, float* output, nuint oh_begin, nuint oh_end);
+
     [LibraryImport(Library, EntryPoint = "kerno_activation")]
     internal static partial int kerno_activation(float* x, float* y, nuint n, int activation, float alpha, float beta);
 

@@ -19,7 +19,9 @@ namespace Kerno.Planning;
 /// on this geometry, else the cheapest by <see cref="ConvCostModel"/> summed over the parts.
 /// kerno.BlockedConv runs the same way on NCHWc tensors (<c>block</c> &gt; 0: input, residual and output blocked, see
 /// <see cref="Optimizer.Passes.BlockedOps"/>): the plans are made with KERNO_LAYOUT_NCHWC, so only the direct,
-/// Winograd and depthwise kernels are candidates, and the parts split the channels on block boundaries.
+/// Winograd and depthwise kernels are candidates, and the parts split the channels on block boundaries; or, when
+/// libkerno runs the plan by row ranges (direct and depthwise kernels without a workspace), one plan over every
+/// channel whose output rows are split across the threads instead.
 /// </summary>
 internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
 {
@@ -56,6 +58,9 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
     public override string KernelName => "conv-" + (block > 0 ? $"nchwc{block}-" : "") + Algorithms() + (activation.Kind != ActivationKind.None ? "+" + activation.Kind.ToString().ToLowerInvariant() : "");
 
     public override IEnumerable<int> ConsumedConstants => bias is null ? [1] : [1, 2];
+
+    /// <summary>Whether a plan made so far runs split by output rows (tests).</summary>
+    internal bool SplitsRows => plans.Values.Any(p => p.RowChunks > 1);
 
     public override long PackedBytes => plans.Where(kv => Chosen(kv.Key.Item1) == kv.Key.Item2).Sum(kv => kv.Value.PackedBytes);
 
@@ -244,7 +249,17 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
                 job.P1 = py + n * outImage;
                 job.P2 = z is null ? null : pz + n * outImage;
                 job.P3 = (float*)ws;
-                job.Run(context.Pool, parts.Items.Length, parallel: parts.Items.Length > 1);
+                if (parts.RowChunks > 1)
+                {
+                    job.Body = &RunRows;
+                    job.I0 = g.OutH;
+                    job.I1 = parts.RowChunks;
+                    job.Run(context.Pool, parts.RowChunks);
+                }
+                else
+                {
+                    job.Run(context.Pool, parts.Items.Length, parallel: parts.Items.Length > 1);
+                }
             }
             job.State = null;
         }
@@ -268,6 +283,16 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
         float* input = j.P0 + p.InputOffset, output = j.P1 + p.OutputOffset, res = j.P2 == null ? null : j.P2 + p.OutputOffset;
         void* ws = p.WorkspaceBytes == 0 ? null : (byte*)j.P3 + p.WorkspaceOffset;
         Native.Check(NativeMethods.kerno_conv2d_run(p.Plan, input, p.Packed, res, output, ws, (nuint)p.WorkspaceBytes), "kerno_conv2d_run");
+    }
+
+    /// <summary>Output rows [OH i / chunks, OH (i + 1) / chunks) of the one plan (a row-split <see cref="Parts"/>).</summary>
+    private static void RunRows(LoopJob j, int index)
+    {
+        Part p = ((Parts)j.State!).Items[0];
+        long oh = j.I0, chunks = j.I1;
+        nuint begin = (nuint)(oh * index / chunks), end = (nuint)(oh * (index + 1) / chunks);
+        if (end > begin)
+            Native.Check(NativeMethods.kerno_conv2d_run_rows(p.Plan, j.P0, p.Packed, j.P2, j.P1, begin, end), "kerno_conv2d_run_rows");
     }
 
     public void Dispose()
@@ -300,6 +325,12 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
 
         public Part[] Items { get; }
         public long WorkspaceBytes { get; private init; }
+
+        /// <summary>Above 1: one plan over the whole convolution whose output rows are split into this many chunks
+        /// run concurrently (blocked direct and depthwise kernels). Each thread then reads and writes the same rows
+        /// in consecutive layers, where a split over channels has every part read the whole input, half of it
+        /// written by the other core.</summary>
+        public int RowChunks { get; private init; }
         public long PackedBytes => Items.Sum(i => i.PackedBytes);
 
         /// <summary>One part's slice: output channels [K0, K0 + Shape.K), input channels [C0, C0 + Shape.C), as a
@@ -385,9 +416,25 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
             long workspace = 0;
             int rows = g.CPerGroup * g.KH * g.KW;
             long* outShape = stackalloc long[4];
+            List<Slice> slices = Slices(g, threads, block);
+            int rowChunks = 0;
+            if (block > 0 && slices.Count > 1 && RowsBalance(g.OutH, threads))
+            {
+                // One plan over every channel, split by output rows, when its kernel can.
+                var whole = new Slice(0, 0, g with { N = 1 });
+                int status = CreatePlan(whole.Shape, weight.Shape.ToArray(), act, algorithm, block, out nint probe);
+                bool byRows = status == 0 && NativeMethods.kerno_conv2d_can_run_rows(probe) != 0;
+                if (probe != 0)
+                    NativeMethods.kerno_conv2d_destroy(probe);
+                if (byRows)
+                {
+                    slices = [whole];
+                    rowChunks = threads;
+                }
+            }
             try
             {
-                foreach (Slice s in Slices(g, threads, block))
+                foreach (Slice s in slices)
                 {
                     int k0 = s.K0, kc = s.Shape.K;
                     Native.Check(CreatePlan(s.Shape, weight.Shape.ToArray(), act, algorithm, block, out nint plan), "kerno_conv2d_create");
@@ -416,8 +463,12 @@ internal sealed unsafe class NativeConvStep : KernelStep, IDisposable
                 new Parts(items.ToArray()).Dispose();
                 throw;
             }
-            return new Parts(items.ToArray()) { WorkspaceBytes = workspace };
+            return new Parts(items.ToArray()) { WorkspaceBytes = workspace, RowChunks = rowChunks };
         }
+
+        /// <summary>Whether <paramref name="rows"/> output rows split evenly enough over the threads: ResNet-50's 7x7
+        /// layers split 4 + 3 rows lose to a channel split.</summary>
+        private static bool RowsBalance(int rows, int threads) => rows % threads == 0 || rows >= 8 * threads;
 
         private static int Split(int units, int count, int i, int round)
         {

@@ -26,7 +26,10 @@ public class NativeEntryPointValidationTests
         "kerno_isa_name", "kerno_debug_live_bytes", "kerno_sgemm_get_blocking", "kerno_nchwc_block",
         // Plan accessors and destructor: their only argument is a plan handle Conv2d owns (never user input).
         "kerno_conv2d_destroy", "kerno_conv2d_algorithm", "kerno_conv2d_output_shape", "kerno_conv2d_packed_size",
-        "kerno_conv2d_workspace_size", "kerno_conv2d_pack",
+        "kerno_conv2d_workspace_size", "kerno_conv2d_pack", "kerno_conv2d_can_run_rows",
+        // Only NativeConvStep calls it, on plans it made, with tensors it checked against the plan's geometry and row
+        // ranges within [0, OH) (NativeConvRowSplitTests; test_conv.c covers the native range checks).
+        "kerno_conv2d_run_rows",
         // libkerno's counted allocator: called by NativeBuffer and Conv2d with sizes computed by Kerno (a plan's
         // packed/workspace size, a planned arena), never with sizes from a model or a caller.
         "kerno_aligned_alloc", "kerno_aligned_free",
