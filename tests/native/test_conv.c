@@ -235,6 +235,19 @@ static void check_case(const conv_case* t, const char* label, int print)
     kerno_aligned_free(ref);
 }
 
+/* Makes the padded input at least one (dilated) kernel tall and wide, then draws the fused epilogue: activation,
+ * bias, residual. */
+static void random_epilogue(conv_case* t)
+{
+    if (t->h + t->pt + t->pb < (t->kh - 1) * t->dh + 1) t->h = (t->kh - 1) * t->dh + 1;
+    if (t->w + t->pl + t->pr < (t->kw - 1) * t->dw + 1) t->w = (t->kw - 1) * t->dw + 1;
+    t->act = irand(0, 7);
+    t->alpha = t->act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
+    t->beta = t->act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
+    t->bias = irand(0, 1);
+    t->residual = irand(0, 1);
+}
+
 /* ---- cases -------------------------------------------------------------------------------------- */
 static void randomized_geometries(void)
 {
@@ -253,13 +266,7 @@ static void randomized_geometries(void)
         t.dh = kind == 3 ? 1 : irand(1, 2); t.dw = kind == 3 ? 1 : irand(1, 2);
         t.pt = irand(0, 2); t.pl = irand(0, 2); t.pb = irand(0, 2); t.pr = irand(0, 2);
         t.h = irand(1, 19); t.w = irand(1, 23);
-        if (t.h + t.pt + t.pb < (t.kh - 1) * t.dh + 1) t.h = (t.kh - 1) * t.dh + 1;
-        if (t.w + t.pl + t.pr < (t.kw - 1) * t.dw + 1) t.w = (t.kw - 1) * t.dw + 1;
-        t.act = irand(0, 7);
-        t.alpha = t.act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
-        t.beta = t.act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
-        t.bias = irand(0, 1);
-        t.residual = irand(0, 1);
+        random_epilogue(&t);
         check_case(&t, "random", 0);
     }
 }
@@ -280,13 +287,7 @@ static void few_channel_geometries(void)
         t.dh = irand(1, 2); t.dw = irand(1, 2);
         t.pt = irand(0, 3); t.pl = irand(0, 3); t.pb = irand(0, 3); t.pr = irand(0, 3);
         t.h = irand(1, 12); t.w = irand(1, 90);
-        if (t.h + t.pt + t.pb < (t.kh - 1) * t.dh + 1) t.h = (t.kh - 1) * t.dh + 1;
-        if (t.w + t.pl + t.pr < (t.kw - 1) * t.dw + 1) t.w = (t.kw - 1) * t.dw + 1;
-        t.act = irand(0, 7);
-        t.alpha = t.act == KERNO_ACT_CLIP ? -0.5f : 0.1f;
-        t.beta = t.act == KERNO_ACT_CLIP ? 0.7f : 0.0f;
-        t.bias = irand(0, 1);
-        t.residual = irand(0, 1);
+        random_epilogue(&t);
         check_case(&t, "few channels", 0);
     }
 }

@@ -7,24 +7,7 @@ namespace Kerno.Tests.Cli;
 [NonParallelizable]
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Kerno(params string[] args)
-    {
-        TextWriter oldOut = Console.Out, oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int code = Program.Main(args);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Kerno(params string[] args) => KernoCommand.Run(args);
 
     [Test]
     public void UnknownOptionIsAUsageErrorWithAHint()

@@ -30,23 +30,7 @@ public class PictureTests
         Directory.Delete(dir, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Kerno(params string[] args)
-    {
-        TextWriter oldOut = Console.Out, oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Kerno(params string[] args) => KernoCommand.Run(args);
 
     /// <summary>Parses <paramref name="path"/> as XML and returns its text (an SVG whose root is svg with a size).</summary>
     private static string ReadSvg(string path)

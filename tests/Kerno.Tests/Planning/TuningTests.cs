@@ -5,6 +5,7 @@ using Kerno.Onnx.Proto;
 using Kerno.Planning;
 using Kerno.Tests.Onnx;
 using Kerno.Tuning;
+using Kerno.Tests.Cli;
 using Kerno.Graph;
 
 namespace Kerno.Tests.Planning;
@@ -67,23 +68,7 @@ public class TuningTests
             Assert.That(got.Span[i], Is.EqualTo(want.Span[i]).Within(2e-4 + 1e-3 * Math.Abs(want.Span[i])), $"element {i}");
     }
 
-    private static (int Code, string Out, string Err) Kerno(params string[] args)
-    {
-        TextWriter oldOut = Console.Out, oldErr = Console.Error;
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Kerno(params string[] args) => KernoCommand.Run(args);
 
     [Test]
     public void TuneWritesACacheThatLaterSessionsUse()
