@@ -5,27 +5,11 @@ namespace Kerno.Bench;
 /// <summary>Per-thread and per-process CPU clocks and context-switch counts (Linux).</summary>
 internal static unsafe class Clocks
 {
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGettime(int clock, out Timespec ts);
-
     [DllImport("libc", EntryPoint = "getrusage")]
     private static extern int GetRusage(int who, long* usage);
 
-    /// <summary>This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID).</summary>
-    public static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTimeId = 3;
-        if (ClockGettime(ClockThreadCpuTimeId, out Timespec ts) != 0)
-            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        return ts.Seconds + ts.Nanoseconds * 1e-9;
-    }
+    /// <summary>This thread's CPU time (CLOCK_THREAD_CPUTIME_ID, read by Kerno's own clock).</summary>
+    public static double ThreadCpuSeconds() => Kerno.Execution.ThreadCpuClock.Seconds();
 
     // struct rusage on 64-bit Linux: ru_utime, ru_stime (2 longs each), then 14 longs; ru_nivcsw is the last.
     private static long* Rusage(int who, long* u)

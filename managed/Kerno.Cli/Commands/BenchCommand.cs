@@ -204,7 +204,7 @@ internal static class BenchCommand
     private static Result BenchOne(string path, string modelPath, string? dataSet, int threads, int runs, int warmup, string backend, string? compare,
         string[] inputSpecs, string clockKind, bool creation, TextWriter log)
     {
-        Func<double> now = clockKind == "cpu" ? ThreadCpuMilliseconds : () => Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
+        Func<double> now = clockKind == "cpu" ? () => Kerno.Execution.ThreadCpuClock.Seconds() * 1e3 : () => Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         long baseline = Process.GetCurrentProcess().WorkingSet64;
         var clock = Stopwatch.StartNew();
         double cpu0 = CreationReport.CpuMs();
@@ -357,24 +357,6 @@ internal static class BenchCommand
 
     /// <summary>Pause at each switch of engine with several threads, so the other engine's spinning workers park.</summary>
     private const int PauseMilliseconds = 200;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGettime(int clock, out Timespec ts);
-
-    /// <summary>The calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID): at one thread both engines run on it.</summary>
-    private static double ThreadCpuMilliseconds()
-    {
-        if (ClockGettime(3, out Timespec ts) != 0)
-            throw new PlatformNotSupportedException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-        return ts.Seconds * 1e3 + ts.Nanoseconds * 1e-6;
-    }
 
     internal static double MaxAbsDifference(IReadOnlyList<NamedValue> kerno, float[]?[] other)
     {
